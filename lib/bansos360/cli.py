@@ -55,6 +55,92 @@ def config_check(conf: Optional[Path] = ConfOpt):
     typer.echo("ok: " + ", ".join(checked))
 
 
+def _loader(conf, lakehouse_dir, reports, profile=True):
+    from bansos360.bronze.load import BronzeLoader
+    from bansos360.config import Config
+    from bansos360.spark import get_spark
+
+    cfg = Config(conf)
+    cfg.validate_all()
+    return BronzeLoader(get_spark("bansos360-ingest"), cfg, lake=lakehouse_dir, reports_dir=reports, profile=profile)
+
+
+ReportsOpt = typer.Option(Path("reports"), "--reports", help="where profile HTML pages are written")
+ForceOpt = typer.Option(False, "--force", help="reload even when the same file is already loaded")
+ProfileOpt = typer.Option(True, "--profile/--no-profile", help="compute the EDA profile of each load")
+
+
+def _print_results(results):
+    results = results if isinstance(results, list) else [results]
+    for r in results:
+        typer.echo(json.dumps(r.summary(), default=str))
+
+
+@ingest_app.command("dtks")
+def ingest_dtks_cmd(file: Path = typer.Option(..., "--file", exists=False, help="DTKS zip (3503_ART.csv + 3503_RT.csv)"),
+                    period: str = typer.Option(..., "--period", help="penetapan period YYYY-MM"),
+                    conf: Optional[Path] = ConfOpt, lakehouse_dir: Optional[Path] = LakeOpt,
+                    reports: Path = ReportsOpt, force: bool = ForceOpt, profile: bool = ProfileOpt):
+    """Land one DTKS period (zip) in bronze.dtks_art and bronze.dtks_rt."""
+    from bansos360.bronze.load import ingest_dtks
+
+    _print_results(_run(lambda: ingest_dtks(_loader(conf, lakehouse_dir, reports, profile), file, period, force)))
+
+
+@ingest_app.command("kpm")
+def ingest_kpm_cmd(file: Path = typer.Option(..., "--file", help="KPM list (xlsx or csv)"),
+                   program: str = typer.Option(..., "--program", help="program code from settings.yaml, e.g. PKH"),
+                   conf: Optional[Path] = ConfOpt, lakehouse_dir: Optional[Path] = LakeOpt,
+                   reports: Path = ReportsOpt, force: bool = ForceOpt, profile: bool = ProfileOpt):
+    """Land one program's KPM list in bronze.kpm."""
+    from bansos360.bronze.load import ingest_kpm
+
+    _print_results(_run(lambda: ingest_kpm(_loader(conf, lakehouse_dir, reports, profile), file, program, force)))
+
+
+def _kind_command(kind: str, help_text: str):
+    def command(file: Path = typer.Option(..., "--file", help="xlsx or csv"),
+                period: str = typer.Option(..., "--period", help="period YYYY-MM"),
+                conf: Optional[Path] = ConfOpt, lakehouse_dir: Optional[Path] = LakeOpt,
+                reports: Path = ReportsOpt, force: bool = ForceOpt, profile: bool = ProfileOpt):
+        from bansos360.bronze.load import ingest_kind
+
+        _print_results(_run(lambda: ingest_kind(_loader(conf, lakehouse_dir, reports, profile), kind, file, period, force)))
+
+    command.__doc__ = help_text
+    ingest_app.command(kind)(command)
+
+
+_kind_command("disabilitas", "Land the disability register in bronze.disabilitas.")
+_kind_command("usulan", "Land an usulan daerah file (proposals for a penetapan period) in bronze.usulan.")
+
+
+@ingest_app.command("all")
+def ingest_all_cmd(raw: Path = typer.Option(Path("data/raw"), "--raw", help="folder laid out like the generator's"),
+                   conf: Optional[Path] = ConfOpt, lakehouse_dir: Optional[Path] = LakeOpt,
+                   reports: Path = ReportsOpt, force: bool = ForceOpt, profile: bool = ProfileOpt):
+    """Land every DTKS, KPM, disability and usulan file found under --raw."""
+    from bansos360.bronze.load import ingest_all
+
+    _print_results(_run(lambda: ingest_all(_loader(conf, lakehouse_dir, reports, profile), raw, force)))
+
+
+@app.command()
+def tables(lakehouse_dir: Optional[Path] = LakeOpt):
+    """List the Delta tables of the lakehouse with their row counts and versions."""
+    from bansos360 import lakehouse
+    from bansos360.spark import get_spark
+
+    def show():
+        spark = get_spark("bansos360-tables")
+        for name in lakehouse.register_tables(spark, lakehouse_dir):
+            layer, table = name.split(".", 1)
+            v = lakehouse.table_version(spark, layer, table, lakehouse_dir)
+            typer.echo(f"{name:30s} rows={lakehouse.read_table(spark, layer, table, lakehouse_dir).count():>10,} version={v}")
+
+    _run(show)
+
+
 def main():  # pragma: no cover - console entry
     app()
 

@@ -1,0 +1,1 @@
+"""Bronze layer: land raw files in Delta as delivered, with lineage, quarantine and profiles."""

@@ -1,0 +1,410 @@
+"""Land one raw file in bronze: idempotent, atomic across tables, with quarantine, register and profile.
+
+Flow of ``ingest``: hash the file -> skip if the same content is already the current load of its
+batch -> read and extract every table of the file in Python (all read errors surface here, before
+anything is written) -> replace the batch's partition in each data table (``replaceWhere``) ->
+replace its quarantine rows -> append profiles -> append the load register row (the commit
+marker). If any write fails, every table written so far is restored to its version from before
+the load, so a failed load leaves the lakehouse as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import re
+import shutil
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from bansos360 import lakehouse
+from bansos360.bronze import profile as prof
+from bansos360.bronze.readers import Extracted, extract, iter_source_files, read_sheets
+from bansos360.bronze.sources import LINEAGE_COLUMNS
+from bansos360.config import Config
+from bansos360.errors import BansosError, SourceFileError
+
+log = logging.getLogger(__name__)
+
+QUARANTINE, LOADS, PROFILES = "_quarantine", "_loads", "_profiles"
+MAP = pa.map_(pa.string(), pa.string())
+
+
+@dataclass
+class TableLoad:
+    """What one source contributed to one bronze table in a load."""
+
+    source: str
+    table: str
+    extracted: Extracted
+    rows_quarantined: int = 0
+    version: int | None = None
+    report: str | None = None
+
+
+@dataclass
+class LoadResult:
+    """Outcome of one ``ingest`` call, also what the CLI prints."""
+
+    file: str
+    sha256: str
+    batch: str
+    status: str  # loaded | replaced | skipped_duplicate
+    run_id: str
+    tables: list[TableLoad] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> dict:
+        """Plain dict for logs and JSON output."""
+        return {"file": self.file, "batch": self.batch, "status": self.status, "run_id": self.run_id,
+                "seconds": round(self.seconds, 2),
+                "tables": {t.table: {"rows_read": t.extracted.rows_read, "rows_landed": len(t.extracted.rows),
+                                     "rows_quarantined": t.rows_quarantined, "rows_blank": t.extracted.rows_blank,
+                                     "sheets_skipped": t.extracted.sheets_skipped, "report": t.report}
+                           for t in self.tables}}
+
+
+def file_sha256(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+# --------------------------------------------------------------------------- checks on content
+PERIOD_IN_NAME = re.compile(r"(?<!\d)(20\d\d)[-_ ]?(0[1-9]|1[0-2])(?!\d)")
+
+
+def check_period_in_name(path: Path, period: str) -> None:
+    """A file whose name carries another period than the one given is refused."""
+    m = PERIOD_IN_NAME.search(Path(path).stem)
+    if m and f"{m.group(1)}-{m.group(2)}" != period:
+        raise SourceFileError(path, f"file name says period {m.group(1)}-{m.group(2)} but the load is for {period}")
+
+
+def _strip_code(v) -> str:
+    return str(v).strip().lstrip("0") if v is not None else ""
+
+
+def apply_row_checks(ex: Extracted, spec, cfg: Config, label: str, period: str | None) -> None:
+    """Move rows of another region or another period to quarantine; refuse a file that is mostly such rows."""
+    region = cfg.settings.region
+    checks = []
+    if spec.region_columns.get("prov"):
+        checks.append((spec.region_columns["prov"], region.kode_prov, "region_mismatch"))
+    if spec.region_columns.get("kab"):
+        checks.append((spec.region_columns["kab"], region.kode_bps[2:], "region_mismatch"))
+    if spec.period_column and period:
+        checks.append((spec.period_column, period, "period_mismatch"))
+    if not checks or not ex.rows:
+        return
+    kept, bad = [], []
+    for rec in ex.rows:
+        reason = None
+        for col, expected, why in checks:
+            val = rec.get(col)
+            if val is None or str(val).strip() == "":
+                continue
+            same = (str(val).strip() == expected) if why == "period_mismatch" else (_strip_code(val) == _strip_code(expected))
+            if not same:
+                reason = (col, val, why)
+                break
+        if reason:
+            bad.append((rec, reason))
+        else:
+            kept.append(rec)
+    if bad and len(bad) > 0.5 * len(ex.rows):
+        col, val, why = bad[0][1]
+        what = "period" if why == "period_mismatch" else "region"
+        raise SourceFileError(label, f"{len(bad):,} of {len(ex.rows):,} rows carry another {what} "
+                                     f"(e.g. {val!r} at row {bad[0][0]['_row_number']}) than this load "
+                                     f"({period if what == 'period' else region.kode_bps})", column=col)
+    for rec, (col, val, why) in bad:
+        ex.quarantine.append({"sheet": rec["_sheet"], "row_number": rec["_row_number"], "column": col,
+                              "raw_value": str(val), "reason": why})
+    ex.rows = kept
+
+
+# --------------------------------------------------------------------------- arrow / spark frames
+def _data_arrow(columns, ex: Extracted, lineage: dict) -> pa.Table:
+    n = len(ex.rows)
+    arrays = {}
+    for key in ("_run_id", "_source", "_source_file", "_source_sha256", "_period", "_program"):
+        arrays[key] = pa.array([lineage[key]] * n, pa.string())
+    arrays["_sheet"] = pa.array([r["_sheet"] for r in ex.rows], pa.string())
+    arrays["_row_number"] = pa.array([r["_row_number"] for r in ex.rows], pa.int32())
+    arrays["_ingested_at"] = pa.array([lineage["_ingested_at"]] * n, pa.timestamp("us", tz="UTC"))
+    for col in columns:
+        arrays[col] = pa.array([r.get(col) for r in ex.rows], pa.string())
+    arrays["_cell_types"] = pa.array([list(r["_cell_types"].items()) for r in ex.rows], MAP)
+    arrays["_extra"] = pa.array([list(r["_extra"].items()) for r in ex.rows], MAP)
+    order = LINEAGE_COLUMNS + list(columns) + ["_cell_types", "_extra"]
+    return pa.table({k: arrays[k] for k in order})
+
+
+def _quarantine_arrow(rows: list[dict], lineage: dict, batch: str) -> pa.Table:
+    n = len(rows)
+    return pa.table({
+        "_run_id": pa.array([lineage["_run_id"]] * n, pa.string()),
+        "_source": pa.array([lineage["_source"]] * n, pa.string()),
+        "_batch": pa.array([batch] * n, pa.string()),
+        "_source_file": pa.array([lineage["_source_file"]] * n, pa.string()),
+        "_source_sha256": pa.array([lineage["_source_sha256"]] * n, pa.string()),
+        "_sheet": pa.array([r["sheet"] for r in rows], pa.string()),
+        "_row_number": pa.array([r["row_number"] for r in rows], pa.int32()),
+        "column": pa.array([r["column"] for r in rows], pa.string()),
+        "raw_value": pa.array([r["raw_value"] for r in rows], pa.string()),
+        "reason": pa.array([r["reason"] for r in rows], pa.string()),
+        "_period": pa.array([lineage["_period"]] * n, pa.string()),
+        "_program": pa.array([lineage["_program"]] * n, pa.string()),
+        "_ingested_at": pa.array([lineage["_ingested_at"]] * n, pa.timestamp("us", tz="UTC")),
+    })
+
+
+def _to_spark(spark, table: pa.Table):
+    return spark.createDataFrame(table)
+
+
+# --------------------------------------------------------------------------- the load
+class BronzeLoader:
+    """Lands files into the bronze tables of one lakehouse."""
+
+    def __init__(self, spark, cfg: Config, lake=None, reports_dir: Path | None = None, profile: bool = True):
+        self.spark, self.cfg, self.lake = spark, cfg, lake
+        self.reports_dir = Path(reports_dir) if reports_dir else Path("reports")
+        self.profile = profile
+        self.sources = cfg.sources
+
+    # ---- register
+    def current_load(self, sources: list[str], batch: str):
+        """The latest successful register row of ``batch`` for these sources, or None."""
+        if not lakehouse.table_exists(self.spark, "bronze", LOADS, self.lake):
+            return None
+        from pyspark.sql import functions as F
+
+        rows = (lakehouse.read_table(self.spark, "bronze", LOADS, self.lake)
+                .where(F.col("source").isin(sources) & (F.col("batch") == batch))
+                .orderBy(F.desc("finished_at")).limit(1).collect())
+        return rows[0] if rows else None
+
+    # ---- writes
+    def _replace(self, df, table: str, predicate: str, partition: str | None):
+        path = lakehouse.table_path("bronze", table, self.lake)
+        writer = df.write.format("delta").mode("overwrite").option("replaceWhere", predicate)
+        if partition and not lakehouse.table_exists(self.spark, "bronze", table, self.lake):
+            writer = writer.partitionBy(partition)
+        writer.save(path)
+
+    def _append(self, df, table: str):
+        df.write.format("delta").mode("append").save(lakehouse.table_path("bronze", table, self.lake))
+
+    def _versions(self, tables) -> dict[str, int | None]:
+        return {t: lakehouse.table_version(self.spark, "bronze", t, self.lake) for t in tables}
+
+    def _restore(self, before: dict[str, int | None]) -> None:
+        from delta.tables import DeltaTable
+
+        for table, version in before.items():
+            now = lakehouse.table_version(self.spark, "bronze", table, self.lake)
+            if now == version:
+                continue
+            path = lakehouse.table_path("bronze", table, self.lake)
+            if version is None:
+                shutil.rmtree(path, ignore_errors=True)
+                log.warning("rolled back: removed bronze.%s created by the failed load", table)
+            else:
+                DeltaTable.forPath(self.spark, path).restoreToVersion(version)
+                log.warning("rolled back: bronze.%s restored to version %s", table, version)
+
+    # ---- public
+    def ingest(self, sources: list[str], path: Path, *, period: str | None = None, program: str | None = None,
+               force: bool = False) -> LoadResult:
+        """Land ``path`` for the given sources (two for a DTKS zip, one otherwise)."""
+        t0 = time.monotonic()
+        path = Path(path)
+        label = str(path)
+        specs = {s: self.sources.sources[s] for s in sources}
+        tables = {spec.table for spec in specs.values()}
+        partition_cols = {self.sources.tables[t].partition for t in tables}
+        if "_period" in partition_cols and not period:
+            raise BansosError(f"{label}: a period (YYYY-MM) is required for {sorted(tables)}")
+        if "_program" in partition_cols and not program:
+            raise BansosError(f"{label}: a program is required for {sorted(tables)}")
+        if period:
+            self.cfg.settings.period(period)  # must be configured
+        if program:
+            program = self.cfg.settings.program(program).code
+        batch = program if "_program" in partition_cols else period
+        if any(s.kind == "dtks" for s in specs.values()):
+            check_period_in_name(path, period)
+        if not path.is_file():
+            raise SourceFileError(label, "file not found")
+        sha = file_sha256(path)
+        run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+
+        current = self.current_load(sources, batch)
+        if current is not None and current["sha256"] == sha and not force:
+            log.info("%s: same content as the current load of %s (run %s): nothing to do", label, batch, current["run_id"])
+            return LoadResult(label, sha, batch, "skipped_duplicate", current["run_id"], seconds=time.monotonic() - t0)
+        status = "replaced" if current is not None else "loaded"
+
+        # 1. read everything first: a file that cannot be read fails here, before any write.
+        loads = []
+        for source, spec in specs.items():
+            log.info("reading %s (%s)", label, source)
+            sheets = read_sheets(path, spec, label)
+            d = self.sources.defaults
+            ex = extract(sheets, spec, self.sources.matcher(source), label=label,
+                         search_rows=d.header_search_rows, min_matches=d.min_header_matches,
+                         total_markers=d.total_markers)
+            apply_row_checks(ex, spec, self.cfg, label, period)
+            for name in ex.sheets_read:
+                n = sum(1 for r in ex.rows if r["_sheet"] == name)
+                log.info("  %s%s: %s rows", source, f" sheet {name!r}" if name else "", f"{n:,}")
+            if not ex.rows:
+                raise SourceFileError(label, "no data rows after the header", sheet=ex.sheets_read[0] if ex.sheets_read else None)
+            loads.append(TableLoad(source, spec.table, ex, rows_quarantined=len(ex.quarantine)))
+
+        # 2. write, restoring everything on failure.
+        now = dt.datetime.now(dt.UTC)
+        all_tables = sorted(tables | {QUARANTINE, PROFILES, LOADS})
+        before = self._versions(all_tables)
+        try:
+            for tl in loads:
+                tspec = self.sources.tables[tl.table]
+                file_label = path.name + (f"!{specs[tl.source].zip_member}" if specs[tl.source].zip_member else "")
+                lineage = {"_run_id": run_id, "_source": tl.source, "_source_file": file_label, "_source_sha256": sha,
+                           "_period": period, "_program": program, "_ingested_at": now}
+                df = _to_spark(self.spark, _data_arrow(tspec.columns, tl.extracted, lineage))
+                pred = f"{tspec.partition} = '{batch}'"
+                if tl.table == "kpm" or len([s for s in self.sources.sources.values() if s.table == tl.table]) > 1:
+                    pred += f" AND _source = '{tl.source}'"
+                self._replace(df, tl.table, pred, tspec.partition)
+                tl.version = lakehouse.table_version(self.spark, "bronze", tl.table, self.lake)
+                qdf = _to_spark(self.spark, _quarantine_arrow(tl.extracted.quarantine, lineage, batch))
+                self._replace(qdf, QUARANTINE, f"_source = '{tl.source}' AND _batch = '{batch}'", None)
+                if self.profile:
+                    self._profile(tl, df, tspec.columns, lineage, batch, label, status, now)
+            self._append(self._register_df(loads, label, path, sha, batch, period, program, run_id, status, now, t0),
+                         LOADS)
+        except Exception:
+            log.error("%s: load failed, restoring bronze tables to their previous versions", label)
+            self._restore(before)
+            raise
+        result = LoadResult(label, sha, batch, status, run_id, loads, time.monotonic() - t0)
+        log.info("%s: %s batch %s in %.1fs", label, status, batch, result.seconds)
+        return result
+
+    def _profile(self, tl: TableLoad, df, columns, lineage, batch, label, status, now):
+        present = {c for r in tl.extracted.rows for c, v in r.items() if v is not None and not c.startswith("_")}
+        mapped = [c for c in columns if c in present]
+        stats = prof.profile_columns(df.select(*[f"`{c}`" for c in mapped]), mapped)
+        reasons = Counter(q["reason"].split(":")[0] for q in tl.extracted.quarantine)
+        summary = {"sumber": tl.source, "berkas": label, "batch": batch, "status": status, "run_id": lineage["_run_id"],
+                   "baris_dibaca": tl.extracted.rows_read, "baris_dimuat": len(tl.extracted.rows),
+                   "baris_karantina": len(tl.extracted.quarantine), "baris_kosong": tl.extracted.rows_blank,
+                   "sheet_dibaca": ", ".join(str(s) for s in tl.extracted.sheets_read if s) or "-",
+                   "sheet_dilewati": ", ".join(tl.extracted.sheets_skipped) or "-",
+                   "kolom_tak_dikenal": ", ".join(tl.extracted.unknown_headers) or "-",
+                   "encoding": tl.extracted.encoding or "-", "pemisah": tl.extracted.delimiter or "-",
+                   "waktu_muat": now.isoformat(timespec="seconds")}
+        name = f"{tl.source}_{batch}_{lineage['_run_id']}.html".replace("/", "-")
+        tl.report = str(prof.write_report(self.reports_dir / "bronze" / name, f"{tl.source} — {batch}",
+                                          summary, stats, dict(reasons)))
+        rows = [{"_run_id": lineage["_run_id"], "_source": tl.source, "_batch": batch, "column": s["column"],
+                 "rows": s["rows"], "missing": s["missing"], "missing_pct": s["missing_pct"],
+                 "distinct": s["distinct"], "duplicates": s["duplicates"], "numeric": s["numeric"],
+                 "min": s.get("min"), "max": s.get("max"), "mean": s.get("mean"), "std": s.get("std"),
+                 "p05": s.get("p05"), "p25": s.get("p25"), "median": s.get("median"), "p75": s.get("p75"),
+                 "p95": s.get("p95"), "iqr_outliers": s.get("iqr_outliers"),
+                 "top_values": [[t["value"], t["count"]] for t in s["top_values"]],
+                 "_profiled_at": now} for s in stats]
+        schema = pa.schema([("_run_id", pa.string()), ("_source", pa.string()), ("_batch", pa.string()),
+                            ("column", pa.string()), ("rows", pa.int64()), ("missing", pa.int64()),
+                            ("missing_pct", pa.float64()), ("distinct", pa.int64()), ("duplicates", pa.int64()),
+                            ("numeric", pa.bool_())] +
+                           [(k, pa.float64()) for k in ("min", "max", "mean", "std", "p05", "p25", "median", "p75", "p95")] +
+                           [("iqr_outliers", pa.int64()),
+                            ("top_values", pa.list_(pa.struct([("value", pa.string()), ("count", pa.int64())]))),
+                            ("_profiled_at", pa.timestamp("us", tz="UTC"))])
+        for r in rows:
+            r["top_values"] = [{"value": v, "count": c} for v, c in r["top_values"]]
+        self._append(_to_spark(self.spark, pa.Table.from_pylist(rows, schema)), PROFILES)
+
+    def _register_df(self, loads, label, path, sha, batch, period, program, run_id, status, now, t0):
+        finished = dt.datetime.now(dt.UTC)
+        rows = [{"run_id": run_id, "source": tl.source, "table": f"bronze.{tl.table}", "batch": batch,
+                 "file": label, "file_name": path.name, "sha256": sha, "period": period, "program": program,
+                 "status": status, "rows_read": tl.extracted.rows_read, "rows_landed": len(tl.extracted.rows),
+                 "rows_quarantined": len(tl.extracted.quarantine), "rows_blank": tl.extracted.rows_blank,
+                 "sheets_read": [str(s) for s in tl.extracted.sheets_read if s is not None],
+                 "sheets_skipped": tl.extracted.sheets_skipped, "unknown_headers": tl.extracted.unknown_headers,
+                 "encoding": tl.extracted.encoding, "delimiter": tl.extracted.delimiter,
+                 "table_version": tl.version, "report": tl.report, "started_at": now, "finished_at": finished,
+                 "duration_s": time.monotonic() - t0} for tl in loads]
+        ts = pa.timestamp("us", tz="UTC")
+        schema = pa.schema([("run_id", pa.string()), ("source", pa.string()), ("table", pa.string()),
+                            ("batch", pa.string()), ("file", pa.string()), ("file_name", pa.string()),
+                            ("sha256", pa.string()), ("period", pa.string()), ("program", pa.string()),
+                            ("status", pa.string()), ("rows_read", pa.int64()), ("rows_landed", pa.int64()),
+                            ("rows_quarantined", pa.int64()), ("rows_blank", pa.int64()),
+                            ("sheets_read", pa.list_(pa.string())), ("sheets_skipped", pa.list_(pa.string())),
+                            ("unknown_headers", pa.list_(pa.string())), ("encoding", pa.string()),
+                            ("delimiter", pa.string()), ("table_version", pa.int64()), ("report", pa.string()),
+                            ("started_at", ts), ("finished_at", ts), ("duration_s", pa.float64())])
+        return _to_spark(self.spark, pa.Table.from_pylist(rows, schema))
+
+
+# --------------------------------------------------------------------------- entry points
+def ingest_dtks(loader: BronzeLoader, path: Path, period: str, force: bool = False) -> LoadResult:
+    """A DTKS zip (ART + RT) for one penetapan period."""
+    dtks = [name for name, s in loader.sources.sources.items() if s.kind == "dtks"]
+    return loader.ingest(dtks, path, period=period, force=force)
+
+
+def ingest_kpm(loader: BronzeLoader, path: Path, program: str, force: bool = False) -> LoadResult:
+    """A KPM list of one configured program."""
+    prog = loader.cfg.settings.program(program)
+    return loader.ingest([prog.source], path, program=prog.code, force=force)
+
+
+def ingest_kind(loader: BronzeLoader, kind: str, path: Path, period: str, force: bool = False) -> LoadResult:
+    """The disability register or an usulan file for a period."""
+    names = [name for name, s in loader.sources.sources.items() if s.kind == kind]
+    return loader.ingest(names, path, period=period, force=force)
+
+
+def period_from_name(path: Path) -> str | None:
+    """``YYYY-MM`` found in a file name, if any."""
+    m = PERIOD_IN_NAME.search(Path(path).stem)
+    return f"{m.group(1)}-{m.group(2)}" if m else None
+
+
+def ingest_all(loader: BronzeLoader, raw_root: Path, force: bool = False) -> list[LoadResult]:
+    """Every file the generator (or an operator) put under ``raw_root``, discovered by sources.yaml."""
+    results, settings, srcs = [], loader.cfg.settings, loader.sources.sources
+    raw_root = Path(raw_root)
+    dtks_globs = sorted({s.discover for s in srcs.values() if s.kind == "dtks"})
+    for pattern in dtks_globs:
+        for f in iter_source_files(raw_root, pattern):
+            period = period_from_name(f)
+            if period is None:
+                raise SourceFileError(f, "cannot tell the period from the file name; use `ingest dtks --period`")
+            results.append(ingest_dtks(loader, f, period, force))
+    for prog in settings.programs:
+        for f in iter_source_files(raw_root, srcs[prog.source].discover):
+            results.append(ingest_kpm(loader, f, prog.code, force))
+    latest = settings.periods[-1].id
+    for kind in ("disabilitas", "usulan"):
+        for pattern in sorted({s.discover for s in srcs.values() if s.kind == kind}):
+            for f in iter_source_files(raw_root, pattern):
+                results.append(ingest_kind(loader, kind, f, period_from_name(f) or latest, force))
+    return results
