@@ -143,7 +143,10 @@ def get_spark(app_name: str = "bansos360", extra_conf: dict | None = None):
         # Text we land must never be mangled by a locale: dates are parsed explicitly.
         "spark.sql.legacy.timeParserPolicy": "CORRECTED",
         "spark.databricks.delta.schema.autoMerge.enabled": "false",
-        "spark.databricks.delta.optimizeWrite.enabled": "true",
+        # Delta rebuilds table state from its log in this many tasks (default 50): on 2 cores the
+        # task overhead dominated small loads (15.7 s -> 5.9 s for a 3-row DTKS load).
+        "spark.databricks.delta.snapshotPartitions": os.environ.get("BANSOS_DELTA_SNAPSHOT_PARTITIONS", "2"),
+        "spark.databricks.delta.optimizeWrite.enabled": "false",
         "spark.sql.warehouse.dir": str(Path(os.environ.get("BANSOS_LAKEHOUSE", "lakehouse")).resolve() / "_warehouse"),
     }
     if not _under_spark_submit():

@@ -1,0 +1,11 @@
+"""spark-submit entry point: land kpm raw files in bronze (see `bansos360 ingest kpm --help`).
+
+    spark-submit --packages io.delta:delta-spark_4.2_2.13:4.4.0 jobs/ingest_kpm.py --help
+"""
+
+import sys
+
+from bansos360.bronze.job import main
+
+if __name__ == "__main__":
+    sys.exit(main("kpm"))
