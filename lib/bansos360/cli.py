@@ -141,6 +141,17 @@ def tables(lakehouse_dir: Optional[Path] = LakeOpt):
     _run(show)
 
 
+@app.command()
+def bench(scales: str = typer.Option("0.25,1", help="comma-separated scales"),
+          out: Path = typer.Option(Path("bench/results"), help="results folder"),
+          work: Path = typer.Option(Path("data/bench"), help="scratch folder for generated data and lakehouse")):
+    """Benchmark every existing stage at each scale; results to bench/results/<date>.json and .md."""
+    from bansos360 import bench as b
+
+    path = _run(b.run, [float(s) for s in scales.split(",")], out, work)
+    typer.echo(path.with_suffix(".md").read_text())
+
+
 def main():  # pragma: no cover - console entry
     app()
 

@@ -43,10 +43,19 @@ def read_table(spark, layer: str, name: str, root=None, version: int | None = No
 
 
 def table_version(spark, layer: str, name: str, root=None) -> int | None:
-    """Latest Delta version of ``layer.name``, or None when the table does not exist yet."""
+    """Latest Delta version of ``layer.name``, or None when the table does not exist yet.
+
+    On a local lakehouse the newest commit file in ``_delta_log`` answers without a Spark job.
+    """
     from delta.tables import DeltaTable
 
     path = table_path(layer, name, root)
+    log_dir = Path(path) / "_delta_log"
+    if log_dir.is_dir():
+        versions = [int(p.name[:20]) for p in log_dir.glob("*.json") if p.name[:20].isdigit()]
+        return max(versions) if versions else None
+    if not Path(path).exists() and "://" not in path:
+        return None
     if not DeltaTable.isDeltaTable(spark, path):
         return None
     return DeltaTable.forPath(spark, path).history(1).select("version").first()[0]

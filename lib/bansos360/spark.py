@@ -147,6 +147,8 @@ def get_spark(app_name: str = "bansos360", extra_conf: dict | None = None):
         # task overhead dominated small loads (15.7 s -> 5.9 s for a 3-row DTKS load).
         "spark.databricks.delta.snapshotPartitions": os.environ.get("BANSOS_DELTA_SNAPSHOT_PARTITIONS", "2"),
         "spark.databricks.delta.optimizeWrite.enabled": "false",
+        # zstd: ~1/3 smaller than snappy on our text-heavy tables and no slower to write here.
+        "spark.sql.parquet.compression.codec": "zstd",
         "spark.sql.warehouse.dir": str(Path(os.environ.get("BANSOS_LAKEHOUSE", "lakehouse")).resolve() / "_warehouse"),
     }
     if not _under_spark_submit():

@@ -64,7 +64,7 @@ class LoadResult:
         """Plain dict for logs and JSON output."""
         return {"file": self.file, "batch": self.batch, "status": self.status, "run_id": self.run_id,
                 "seconds": round(self.seconds, 2),
-                "tables": {t.table: {"rows_read": t.extracted.rows_read, "rows_landed": len(t.extracted.rows),
+                "tables": {t.table: {"rows_read": t.extracted.rows_read, "rows_landed": t.extracted.n_rows,
                                      "rows_quarantined": t.rows_quarantined, "rows_blank": t.extracted.rows_blank,
                                      "sheets_skipped": t.extracted.sheets_skipped, "report": t.report}
                            for t in self.tables}}
@@ -90,12 +90,13 @@ def check_period_in_name(path: Path, period: str) -> None:
         raise SourceFileError(path, f"file name says period {m.group(1)}-{m.group(2)} but the load is for {period}")
 
 
-def _strip_code(v) -> str:
-    return str(v).strip().lstrip("0") if v is not None else ""
-
-
 def apply_row_checks(ex: Extracted, spec, cfg: Config, label: str, period: str | None) -> None:
-    """Move rows of another region or another period to quarantine; refuse a file that is mostly such rows."""
+    """Move rows of another region or another period to quarantine; refuse a file that is mostly such rows.
+
+    Codes compare without leading zeros and surrounding spaces (``3`` = ``03``); empty values pass.
+    """
+    import pyarrow.compute as pc
+
     region = cfg.settings.region
     checks = []
     if spec.region_columns.get("prov"):
@@ -104,73 +105,85 @@ def apply_row_checks(ex: Extracted, spec, cfg: Config, label: str, period: str |
         checks.append((spec.region_columns["kab"], region.kode_bps[2:], "region_mismatch"))
     if spec.period_column and period:
         checks.append((spec.period_column, period, "period_mismatch"))
-    if not checks or not ex.rows:
+    if not checks or not ex.n_rows:
         return
-    kept, bad = [], []
-    for rec in ex.rows:
-        reason = None
-        for col, expected, why in checks:
-            val = rec.get(col)
-            if val is None or str(val).strip() == "":
-                continue
-            same = (str(val).strip() == expected) if why == "period_mismatch" else (_strip_code(val) == _strip_code(expected))
-            if not same:
-                reason = (col, val, why)
-                break
-        if reason:
-            bad.append((rec, reason))
+    t = ex.table
+    bad = pa.array([False] * t.num_rows)
+    for col, expected, why in checks:
+        trimmed = pc.utf8_trim_whitespace(t[col])
+        if why == "period_mismatch":
+            norm, exp = trimmed, expected
         else:
-            kept.append(rec)
-    if bad and len(bad) > 0.5 * len(ex.rows):
-        col, val, why = bad[0][1]
-        what = "period" if why == "period_mismatch" else "region"
-        raise SourceFileError(label, f"{len(bad):,} of {len(ex.rows):,} rows carry another {what} "
-                                     f"(e.g. {val!r} at row {bad[0][0]['_row_number']}) than this load "
-                                     f"({period if what == 'period' else region.kode_bps})", column=col)
-    for rec, (col, val, why) in bad:
-        ex.quarantine.append({"sheet": rec["_sheet"], "row_number": rec["_row_number"], "column": col,
-                              "raw_value": str(val), "reason": why})
-    ex.rows = kept
+            norm, exp = pc.utf8_ltrim(trimmed, characters="0"), expected.lstrip("0")
+        mism = pc.fill_null(pc.and_(pc.not_equal(norm, exp), pc.not_equal(trimmed, "")), False)
+        mism = pc.and_(mism, pc.invert(bad))  # each row is quarantined for its first failed check
+        idx = pc.indices_nonzero(mism)
+        if len(idx):
+            sub = t.take(idx).select(["_sheet", "_row_number", col]).to_pylist()
+            ex.quarantine.extend({"sheet": r["_sheet"], "row_number": r["_row_number"], "column": col,
+                                  "raw_value": r[col], "reason": why} for r in sub)
+            if len(idx) > 0.5 * t.num_rows:
+                r = sub[0]
+                what = "period" if why == "period_mismatch" else "region"
+                raise SourceFileError(label, f"{len(idx):,} of {t.num_rows:,} rows carry another {what} "
+                                             f"(e.g. {r[col]!r} at row {r['_row_number']}) than this load "
+                                             f"({period if what == 'period' else region.kode_bps})", column=col)
+        bad = pc.or_(bad, mism)
+    ex.table = t.filter(pc.invert(bad))
 
 
 # --------------------------------------------------------------------------- arrow / spark frames
 def _data_arrow(columns, ex: Extracted, lineage: dict) -> pa.Table:
-    n = len(ex.rows)
+    t, n = ex.table, ex.n_rows
     arrays = {}
-    for key in ("_run_id", "_source", "_source_file", "_source_sha256", "_period", "_program"):
+    for key in ("_run_id", "_source", "_source_file", "_source_sha256"):
         arrays[key] = pa.array([lineage[key]] * n, pa.string())
-    arrays["_sheet"] = pa.array([r["_sheet"] for r in ex.rows], pa.string())
-    arrays["_row_number"] = pa.array([r["_row_number"] for r in ex.rows], pa.int32())
+    arrays["_sheet"], arrays["_row_number"] = t["_sheet"], t["_row_number"]
+    for key in ("_period", "_program"):
+        arrays[key] = pa.array([lineage[key]] * n, pa.string())
     arrays["_ingested_at"] = pa.array([lineage["_ingested_at"]] * n, pa.timestamp("us", tz="UTC"))
     for col in columns:
-        arrays[col] = pa.array([r.get(col) for r in ex.rows], pa.string())
-    arrays["_cell_types"] = pa.array([list(r["_cell_types"].items()) for r in ex.rows], MAP)
-    arrays["_extra"] = pa.array([list(r["_extra"].items()) for r in ex.rows], MAP)
+        arrays[col] = t[col]
+    arrays["_cell_types"], arrays["_extra"] = t["_cell_types"], t["_extra"]
     order = LINEAGE_COLUMNS + list(columns) + ["_cell_types", "_extra"]
     return pa.table({k: arrays[k] for k in order})
 
 
 def _quarantine_arrow(rows: list[dict], lineage: dict, batch: str) -> pa.Table:
     n = len(rows)
+    const = {k: pa.array([lineage[k]] * n, pa.string()) for k in ("_run_id", "_source", "_source_file", "_source_sha256",
+                                                                   "_period", "_program")}
     return pa.table({
-        "_run_id": pa.array([lineage["_run_id"]] * n, pa.string()),
-        "_source": pa.array([lineage["_source"]] * n, pa.string()),
-        "_batch": pa.array([batch] * n, pa.string()),
-        "_source_file": pa.array([lineage["_source_file"]] * n, pa.string()),
-        "_source_sha256": pa.array([lineage["_source_sha256"]] * n, pa.string()),
+        "_run_id": const["_run_id"], "_source": const["_source"], "_batch": pa.array([batch] * n, pa.string()),
+        "_source_file": const["_source_file"], "_source_sha256": const["_source_sha256"],
         "_sheet": pa.array([r["sheet"] for r in rows], pa.string()),
         "_row_number": pa.array([r["row_number"] for r in rows], pa.int32()),
         "column": pa.array([r["column"] for r in rows], pa.string()),
         "raw_value": pa.array([r["raw_value"] for r in rows], pa.string()),
         "reason": pa.array([r["reason"] for r in rows], pa.string()),
-        "_period": pa.array([lineage["_period"]] * n, pa.string()),
-        "_program": pa.array([lineage["_program"]] * n, pa.string()),
+        "_period": const["_period"], "_program": const["_program"],
         "_ingested_at": pa.array([lineage["_ingested_at"]] * n, pa.timestamp("us", tz="UTC")),
     })
 
 
 def _to_spark(spark, table: pa.Table):
+    """Small tables (quarantine, register, profiles) go straight from Arrow to Spark."""
     return spark.createDataFrame(table)
+
+
+def _stage(spark, table: pa.Table, folder: Path):
+    """Large tables go through Parquet files, one per core: measured 4.6 s for a 300 k-row ART file
+    versus 8-9 s through ``createDataFrame`` (one task, and the whole table copied into the JVM)."""
+    import os
+
+    import pyarrow.parquet as pq
+
+    folder.mkdir(parents=True, exist_ok=True)
+    parts = max(1, min(os.cpu_count() or 1, table.num_rows // 50_000))
+    step = -(-table.num_rows // parts)
+    for i in range(parts):
+        pq.write_table(table.slice(i * step, step), folder / f"part-{i:03d}.parquet")
+    return spark.read.schema(spark.createDataFrame(table.slice(0, 0)).schema).parquet(str(folder))
 
 
 # --------------------------------------------------------------------------- the load
@@ -199,8 +212,12 @@ class BronzeLoader:
     def _replace(self, df, table: str, predicate: str, partition: str | None):
         path = lakehouse.table_path("bronze", table, self.lake)
         writer = df.write.format("delta").mode("overwrite").option("replaceWhere", predicate)
-        if partition and not lakehouse.table_exists(self.spark, "bronze", table, self.lake):
-            writer = writer.partitionBy(partition)
+        if not lakehouse.table_exists(self.spark, "bronze", table, self.lake):
+            # Data-skipping statistics only on lineage columns and the first keys: stats on 50 raw
+            # text columns made the 300 k-row ART write ~1.6x slower and are never used to skip.
+            writer = writer.option("delta.dataSkippingNumIndexedCols", str(len(LINEAGE_COLUMNS) + 2))
+            if partition:
+                writer = writer.partitionBy(partition)
         writer.save(path)
 
     def _append(self, df, table: str):
@@ -266,10 +283,10 @@ class BronzeLoader:
                          search_rows=d.header_search_rows, min_matches=d.min_header_matches,
                          total_markers=d.total_markers)
             apply_row_checks(ex, spec, self.cfg, label, period)
-            for name in ex.sheets_read:
-                n = sum(1 for r in ex.rows if r["_sheet"] == name)
-                log.info("  %s%s: %s rows", source, f" sheet {name!r}" if name else "", f"{n:,}")
-            if not ex.rows:
+            log.info("  %s: %s rows landed, %s quarantined, %s blank%s", source, f"{ex.n_rows:,}",
+                     f"{len(ex.quarantine):,}", f"{ex.rows_blank:,}",
+                     f" (sheets {ex.sheets_read}; skipped {ex.sheets_skipped})" if ex.sheets_read != [None] else "")
+            if not ex.n_rows:
                 raise SourceFileError(label, "no data rows after the header", sheet=ex.sheets_read[0] if ex.sheets_read else None)
             loads.append(TableLoad(source, spec.table, ex, rows_quarantined=len(ex.quarantine)))
 
@@ -277,39 +294,45 @@ class BronzeLoader:
         now = dt.datetime.now(dt.UTC)
         all_tables = sorted(tables | {QUARANTINE, PROFILES, LOADS})
         before = self._versions(all_tables)
+        staging = Path(lakehouse.lakehouse_root(self.lake)) / "_staging" / run_id
+        quarantine = []
         try:
             for tl in loads:
                 tspec = self.sources.tables[tl.table]
                 file_label = path.name + (f"!{specs[tl.source].zip_member}" if specs[tl.source].zip_member else "")
                 lineage = {"_run_id": run_id, "_source": tl.source, "_source_file": file_label, "_source_sha256": sha,
                            "_period": period, "_program": program, "_ingested_at": now}
-                df = _to_spark(self.spark, _data_arrow(tspec.columns, tl.extracted, lineage))
+                df = _stage(self.spark, _data_arrow(tspec.columns, tl.extracted, lineage), staging / tl.source)
                 pred = f"{tspec.partition} = '{batch}'"
                 if tl.table == "kpm" or len([s for s in self.sources.sources.values() if s.table == tl.table]) > 1:
                     pred += f" AND _source = '{tl.source}'"
                 self._replace(df, tl.table, pred, tspec.partition)
                 tl.version = lakehouse.table_version(self.spark, "bronze", tl.table, self.lake)
-                qdf = _to_spark(self.spark, _quarantine_arrow(tl.extracted.quarantine, lineage, batch))
-                self._replace(qdf, QUARANTINE, f"_source = '{tl.source}' AND _batch = '{batch}'", None)
+                quarantine.append(_quarantine_arrow(tl.extracted.quarantine, lineage, batch))
                 if self.profile:
-                    self._profile(tl, df, tspec.columns, lineage, batch, label, status, now)
+                    self._profile(tl, tspec.columns, lineage, batch, label, status, now)
+            in_sources = ", ".join(f"'{tl.source}'" for tl in loads)
+            self._replace(_to_spark(self.spark, pa.concat_tables(quarantine)), QUARANTINE,
+                          f"_source IN ({in_sources}) AND _batch = '{batch}'", None)
             self._append(self._register_df(loads, label, path, sha, batch, period, program, run_id, status, now, t0),
                          LOADS)
         except Exception:
             log.error("%s: load failed, restoring bronze tables to their previous versions", label)
             self._restore(before)
             raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
         result = LoadResult(label, sha, batch, status, run_id, loads, time.monotonic() - t0)
         log.info("%s: %s batch %s in %.1fs", label, status, batch, result.seconds)
         return result
 
-    def _profile(self, tl: TableLoad, df, columns, lineage, batch, label, status, now):
-        present = {c for r in tl.extracted.rows for c, v in r.items() if v is not None and not c.startswith("_")}
-        mapped = [c for c in columns if c in present]
-        stats = prof.profile_columns(df.select(*[f"`{c}`" for c in mapped]), mapped)
+    def _profile(self, tl: TableLoad, columns, lineage, batch, label, status, now):
+        t = tl.extracted.table
+        mapped = [c for c in columns if t[c].null_count < t.num_rows]
+        stats = prof.profile_columns(t, mapped)
         reasons = Counter(q["reason"].split(":")[0] for q in tl.extracted.quarantine)
         summary = {"sumber": tl.source, "berkas": label, "batch": batch, "status": status, "run_id": lineage["_run_id"],
-                   "baris_dibaca": tl.extracted.rows_read, "baris_dimuat": len(tl.extracted.rows),
+                   "baris_dibaca": tl.extracted.rows_read, "baris_dimuat": tl.extracted.n_rows,
                    "baris_karantina": len(tl.extracted.quarantine), "baris_kosong": tl.extracted.rows_blank,
                    "sheet_dibaca": ", ".join(str(s) for s in tl.extracted.sheets_read if s) or "-",
                    "sheet_dilewati": ", ".join(tl.extracted.sheets_skipped) or "-",
@@ -343,7 +366,7 @@ class BronzeLoader:
         finished = dt.datetime.now(dt.UTC)
         rows = [{"run_id": run_id, "source": tl.source, "table": f"bronze.{tl.table}", "batch": batch,
                  "file": label, "file_name": path.name, "sha256": sha, "period": period, "program": program,
-                 "status": status, "rows_read": tl.extracted.rows_read, "rows_landed": len(tl.extracted.rows),
+                 "status": status, "rows_read": tl.extracted.rows_read, "rows_landed": tl.extracted.n_rows,
                  "rows_quarantined": len(tl.extracted.quarantine), "rows_blank": tl.extracted.rows_blank,
                  "sheets_read": [str(s) for s in tl.extracted.sheets_read if s is not None],
                  "sheets_skipped": tl.extracted.sheets_skipped, "unknown_headers": tl.extracted.unknown_headers,

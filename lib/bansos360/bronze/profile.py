@@ -1,14 +1,15 @@
 """EDA profile of one load, the analysts' by-hand step automated.
 
 Per column: rows, missing (count and %), distinct, duplicates (non-missing values minus distinct),
-top values; for columns whose values are mostly numbers also min/max/mean/median/std,
-percentiles (5, 25, 75, 95) and IQR outliers (outside Q1 - 1.5 IQR .. Q3 + 1.5 IQR).
+the five most frequent values; for columns whose values are mostly numbers (>= 90 % parse) also
+min/max/mean/std, percentiles 5/25/50/75/95 (exact, inverted-CDF: always a value that occurs) and
+IQR outliers (outside Q1 - 1.5 IQR .. Q3 + 1.5 IQR).
 
-Computed with Spark in three aggregations over the landed rows: one for counts and moments,
-one for outliers (it needs the quartiles), one grouped (column, value) pass for distinct,
-duplicates and top values. Percentiles use Spark's ``percentile_approx`` with accuracy 10 000,
-which is the exact inverted-CDF percentile on files of up to ~10 k rows and within 1/10 000 of
-the rank beyond.
+Why Arrow and not Spark aggregates: bronze reads every file in the driver anyway (faithful text,
+exact row numbers), so the rows are already in one Arrow table there. A three-pass Spark profile
+(moments, outliers, a grouped (column, value) pass for distinct and top values) took 67 s for a
+300 k-row, 42-column ART file on 2 cores; the vectorized Arrow/numpy profile below is exact and
+takes a few seconds for the same file.
 """
 
 from __future__ import annotations
@@ -17,78 +18,49 @@ import html
 import json
 from pathlib import Path
 
-from pyspark.sql import DataFrame
-from pyspark.sql import functions as F
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
-NUMERIC_SHARE = 0.9  # a column is profiled as numeric when >= 90 % of its values parse as numbers
-PERCENTILES = [0.05, 0.25, 0.5, 0.75, 0.95]
+NUMERIC_SHARE = 0.9
+PERCENTILES = [(5, "p05"), (25, "p25"), (50, "median"), (75, "p75"), (95, "p95")]
 TOP_N = 5
+NUMBER = r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$"  # what counts as a number (no thousands separators)
 
 
-def _num(col: str):
-    return F.expr(f"try_cast(trim(`{col}`) AS DOUBLE)")
+def profile_column(arr: pa.ChunkedArray | pa.Array, name: str) -> dict:
+    """Statistics of one text column (see module docstring)."""
+    rows = len(arr)
+    missing = arr.null_count
+    present = rows - missing
+    entry = {"column": name, "rows": rows, "missing": missing,
+             "missing_pct": round(100.0 * missing / rows, 3) if rows else 0.0}
+    distinct = pc.count_distinct(arr, mode="only_valid").as_py() if present else 0
+    entry["distinct"], entry["duplicates"] = distinct, present - distinct
+    if present:
+        vc = pc.value_counts(arr.drop_null() if isinstance(arr, pa.Array) else pa.chunked_array(arr.chunks).drop_null())
+        values, counts = vc.field("values").to_numpy(zero_copy_only=False), vc.field("counts").to_numpy()
+        order = np.lexsort((values.astype(str), -counts))[:TOP_N]  # most frequent first, ties by value
+        entry["top_values"] = [{"value": str(values[i]), "count": int(counts[i])} for i in order]
+    else:
+        entry["top_values"] = []
+    trimmed = pc.utf8_trim_whitespace(arr)
+    is_num = pc.fill_null(pc.match_substring_regex(trimmed, NUMBER), False)
+    nums = pc.cast(pc.filter(trimmed, is_num), pa.float64()).to_numpy(zero_copy_only=False)
+    entry["numeric"] = bool(present) and len(nums) >= NUMERIC_SHARE * present
+    if entry["numeric"]:
+        pct = np.percentile(nums, [q for q, _ in PERCENTILES], method="inverted_cdf")
+        entry.update({key: float(v) for (_, key), v in zip(PERCENTILES, pct)})
+        entry.update(min=float(nums.min()), max=float(nums.max()), mean=float(nums.mean()),
+                     std=float(nums.std(ddof=1)) if len(nums) > 1 else None)
+        iqr = entry["p75"] - entry["p25"]
+        entry["iqr_outliers"] = int(((nums < entry["p25"] - 1.5 * iqr) | (nums > entry["p75"] + 1.5 * iqr)).sum())
+    return entry
 
 
-def profile_columns(df: DataFrame, columns: list[str]) -> list[dict]:
-    """One dict per column with the statistics described in the module docstring."""
-    if not columns:
-        return []
-    aggs = [F.count(F.lit(1)).alias("__rows")]
-    for i, c in enumerate(columns):
-        n = _num(c)
-        aggs += [
-            F.count(F.col(f"`{c}`")).alias(f"nn{i}"),
-            F.count(n).alias(f"num{i}"),
-            F.min(n).alias(f"min{i}"), F.max(n).alias(f"max{i}"),
-            F.avg(n).alias(f"mean{i}"), F.stddev_samp(n).alias(f"std{i}"),
-            F.percentile_approx(n, PERCENTILES, 10000).alias(f"pct{i}"),
-        ]
-    first = df.agg(*aggs).first()
-    rows = first["__rows"]
-    stats = []
-    for i, c in enumerate(columns):
-        nn, num = first[f"nn{i}"], first[f"num{i}"]
-        entry = {"column": c, "rows": rows, "missing": rows - nn,
-                 "missing_pct": round(100.0 * (rows - nn) / rows, 3) if rows else 0.0,
-                 "numeric": bool(nn) and num >= NUMERIC_SHARE * nn}
-        if entry["numeric"]:
-            pct = first[f"pct{i}"] or [None] * len(PERCENTILES)
-            entry.update(min=first[f"min{i}"], max=first[f"max{i}"], mean=first[f"mean{i}"], std=first[f"std{i}"],
-                         p05=pct[0], p25=pct[1], median=pct[2], p75=pct[3], p95=pct[4])
-        stats.append(entry)
-
-    numeric = [s for s in stats if s["numeric"] and s["p25"] is not None]
-    if numeric:
-        out_aggs = []
-        for s in numeric:
-            iqr = s["p75"] - s["p25"]
-            lo, hi = s["p25"] - 1.5 * iqr, s["p75"] + 1.5 * iqr
-            n = _num(s["column"])
-            out_aggs.append(F.sum(F.when((n < lo) | (n > hi), 1).otherwise(0)).alias(s["column"]))
-        outliers = df.agg(*out_aggs).first().asDict()
-        for s in numeric:
-            s["iqr_outliers"] = int(outliers[s["column"]] or 0)
-
-    # (column, value) pairs: exact distinct counts and top values in one grouped pass.
-    pairs = df.select(F.explode(F.array(*[
-        F.struct(F.lit(c).alias("c"), F.col(f"`{c}`").cast("string").alias("v")) for c in columns
-    ])).alias("p")).select("p.c", "p.v").where(F.col("v").isNotNull())
-    counts = pairs.groupBy("c", "v").count()
-    from pyspark.sql.window import Window
-
-    w = Window.partitionBy("c").orderBy(F.desc("count"), F.asc("v"))
-    summary = (counts.withColumn("rank", F.row_number().over(w))
-               .groupBy("c").agg(F.count(F.lit(1)).alias("distinct"),
-                                 F.collect_list(F.when(F.col("rank") <= TOP_N, F.struct("rank", "v", "count"))).alias("top"))
-               .collect())
-    by_col = {r["c"]: r for r in summary}
-    for s in stats:
-        r = by_col.get(s["column"])
-        s["distinct"] = r["distinct"] if r else 0
-        s["duplicates"] = (s["rows"] - s["missing"]) - s["distinct"]
-        top = sorted(r["top"], key=lambda t: t["rank"]) if r else []
-        s["top_values"] = [{"value": t["v"], "count": t["count"]} for t in top]
-    return stats
+def profile_columns(table: pa.Table, columns: list[str]) -> list[dict]:
+    """Profile of each of ``columns`` of ``table``."""
+    return [profile_column(table[c], c) for c in columns]
 
 
 def render_html(title: str, load: dict, stats: list[dict], quarantine_reasons: dict[str, int]) -> str:
@@ -98,6 +70,8 @@ def render_html(title: str, load: dict, stats: list[dict], quarantine_reasons: d
     def fmt(v):
         if v is None:
             return ""
+        if isinstance(v, bool):
+            return "ya" if v else "tidak"
         if isinstance(v, float):
             return f"{v:,.4g}" if abs(v) < 1e6 else f"{v:,.0f}"
         if isinstance(v, int):
@@ -107,7 +81,7 @@ def render_html(title: str, load: dict, stats: list[dict], quarantine_reasons: d
     head = "".join(f"<tr><th>{esc(k)}</th><td>{fmt(v)}</td></tr>" for k, v in load.items())
     quar = "".join(f"<tr><td>{esc(k)}</td><td>{v:,}</td></tr>" for k, v in sorted(quarantine_reasons.items())) \
         or "<tr><td colspan=2>tidak ada</td></tr>"
-    cols = ["column", "missing", "missing_pct", "distinct", "duplicates", "min", "p05", "p25", "median",
+    cols = ["column", "missing", "missing_pct", "distinct", "duplicates", "numeric", "min", "p05", "p25", "median",
             "p75", "p95", "max", "mean", "std", "iqr_outliers"]
     body = []
     for s in stats:

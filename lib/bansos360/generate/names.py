@@ -9,7 +9,6 @@ village names common among older Javanese: SUTRISNO, TUKIYEM...). Names never co
 from __future__ import annotations
 
 import numpy as np
-
 from faker.providers.person.id_ID import Provider as _IdProvider
 
 JAVA_MALE = (
@@ -139,7 +138,7 @@ def birth_places(rng: np.random.Generator, kec_upper: np.ndarray, elsewhere_name
     u = rng.random(n)
     out = np.where(u < 0.55, "TRENGGALEK", np.where(u < 0.88, kec_upper, _pick(rng, OTHER_BIRTH_PLACES, n))).astype(object)
     if elsewhere_name is not None:
-        has = np.array([e is not None for e in elsewhere_name])
+        has = np.array([e is not None for e in elsewhere_name], dtype=bool)
         use = has & (rng.random(n) < 0.8)
         out[use] = elsewhere_name[use]
     return out

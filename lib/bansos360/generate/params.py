@@ -19,6 +19,7 @@ PERIODS: tuple[str, ...] = ("2018-05", "2019-07", "2019-10", "2020-01", "2020-10
 PERIOD_DATES: tuple[dt.date, ...] = tuple(dt.date(int(p[:4]), int(p[5:]), 1) for p in PERIODS)
 EPOCH = dt.date(1970, 1, 1)
 PERIOD_DAYS = np.array([(d - EPOCH).days for d in PERIOD_DATES], dtype=np.int32)
+BASE_DAY = int(PERIOD_DAYS[0])
 N_PERIODS = len(PERIODS)
 
 KAB_BPS = "3503"

@@ -24,9 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from bansos360.generate import names as nm
 from bansos360.generate.params import (
-    KAB_BPS,
     N_PERIODS,
     PERIOD_DAYS,
     SEGMENT_COUNTS,
@@ -81,7 +79,7 @@ class Table:
             self.cols[k] = np.concatenate([v, np.asarray(add, dtype=v.dtype)])
         return np.arange(n0, n0 + n1)
 
-    def take(self, idx: np.ndarray) -> "Table":
+    def take(self, idx: np.ndarray) -> Table:
         return Table({k: v[idx] for k, v in self.cols.items()})
 
 
@@ -100,7 +98,7 @@ class Population:
     hh_desa: np.ndarray      # (H, P) desa index
     hh_desil: np.ndarray     # (H, P) 0 = other, 1..4
     hh_pct: np.ndarray       # (H, P) percentile, 0 = empty
-    mp: pd.DataFrame | None = None   # membership-period rows (filled by :func:`member_periods`)
+    stats: dict = field(default_factory=dict)  # event counts of the simulation
 
 
 # --------------------------------------------------------------------------- households
@@ -112,7 +110,7 @@ def _presence(rng: np.random.Generator, scale: float) -> tuple[np.ndarray, np.nd
     counts = np.floor(raw).astype(int)
     counts[np.argsort(-(raw - counts))[: n_total - counts.sum()]] += 1
     pats, segs = [], []
-    for seg, c in zip(SEGMENT_COUNTS, counts):
+    for seg, c in zip(SEGMENT_COUNTS, counts, strict=True):
         p = SEGMENT_PATTERNS[seg]
         keys = list(p)
         pr = np.array([p[k] for k in keys])
@@ -135,11 +133,11 @@ def _desil_paths(rng: np.random.Generator, present: np.ndarray, knobs: Knobs) ->
     # rows: from state 0..4 (0 = other); mostly stay, some +-1
     T = np.array(
         [
-            [0.55, 0.00, 0.05, 0.15, 0.25],
-            [other, 0.86, 0.11, 0.02, 0.01 - other],
-            [other, 0.09, 0.78, 0.11, 0.02 - other],
-            [other, 0.02, 0.10, 0.77, 0.11 - other],
-            [other * 1.5, 0.01, 0.02, 0.11, 0.86 - other * 1.5],
+            [0.35, 0.02, 0.08, 0.20, 0.35],
+            [0.002, 0.86, 0.11, 0.02, 0.008],
+            [0.003, 0.09, 0.78, 0.11, 0.017],
+            [0.006, 0.02, 0.10, 0.77, 0.104],
+            [0.012, 0.01, 0.02, 0.11, 0.848],
         ]
     )
     T = np.clip(T, 0, None)
@@ -314,7 +312,7 @@ def _rate(age: np.ndarray, table) -> np.ndarray:
     return r
 
 
-def simulate(seed: int, scale: float, knobs: Knobs, messy: bool) -> Population:
+def simulate(seed: int, scale: float, knobs: Knobs) -> Population:
     """Build households and persons and let them evolve over the periods."""
     rng = stream(seed, "population")
     present, segs = _presence(rng, scale)
@@ -573,10 +571,8 @@ def simulate(seed: int, scale: float, knobs: Knobs, messy: bool) -> Population:
             "type": hh_types.astype(np.int8),
         }
     )
-    pop = Population(hh=hh, persons=persons, members=members, families=families, hh_present=present,
-                     hh_desa=desa, hh_desil=desil, hh_pct=pct)
-    pop.stats = stats  # type: ignore[attr-defined]
-    return pop
+    return Population(hh=hh, persons=persons, members=members, families=families, hh_present=present,
+                      hh_desa=desa, hh_desil=desil, hh_pct=pct, stats=stats)
 
 
 def _new_spouses(rng, persons: Table, partner: np.ndarray, mday: np.ndarray, desa_idx: np.ndarray, knobs: Knobs) -> np.ndarray:
