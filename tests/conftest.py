@@ -49,3 +49,25 @@ def lake(tmp_path):
     path.mkdir()
     yield path
     shutil.rmtree(path, ignore_errors=True)
+
+
+# Generated data shared by the generator tests and the end-to-end tests: scale 0.01, once per session.
+GEN_SCALE = 0.01
+
+
+@pytest.fixture(scope="session")
+def gen_messy(tmp_path_factory):
+    """(folder, summary) of a messy generated run (the default)."""
+    from bansos360.generate import generate
+
+    out = tmp_path_factory.mktemp("gen_messy")
+    return out, generate(out, scale=GEN_SCALE, seed=42)
+
+
+@pytest.fixture(scope="session")
+def gen_clean(tmp_path_factory):
+    """(folder, summary) of a ``--clean`` generated run."""
+    from bansos360.generate import generate
+
+    out = tmp_path_factory.mktemp("gen_clean")
+    return out, generate(out, scale=GEN_SCALE, seed=42, clean=True)

@@ -12,12 +12,6 @@ SCALE = 0.01
 
 
 @pytest.fixture(scope="session")
-def gen_messy(tmp_path_factory) -> tuple[Path, dict]:
-    out = tmp_path_factory.mktemp("gen_messy")
-    return out, generate(out, scale=SCALE, seed=42)
-
-
-@pytest.fixture(scope="session")
 def gen_messy_again(tmp_path_factory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("gen_messy_again")
     return out, generate(out, scale=SCALE, seed=42)
@@ -27,9 +21,3 @@ def gen_messy_again(tmp_path_factory) -> tuple[Path, dict]:
 def gen_seed43(tmp_path_factory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("gen_seed43")
     return out, generate(out, scale=SCALE, seed=43)
-
-
-@pytest.fixture(scope="session")
-def gen_clean(tmp_path_factory) -> tuple[Path, dict]:
-    out = tmp_path_factory.mktemp("gen_clean")
-    return out, generate(out, scale=SCALE, seed=42, clean=True)
