@@ -152,3 +152,49 @@ def run(scales: list[float], out_dir: Path = Path("bench/results"), work: Path =
     path.with_suffix(".md").write_text(to_markdown(report))
     log.info("benchmark written to %s", path)
     return path
+
+
+def _openpyxl_rows(path: Path) -> dict:
+    """Every sheet's cells as text via openpyxl read-only (the alternative reader, for comparison)."""
+    import openpyxl
+
+    from bansos360.bronze.readers import excel_cell_to_text
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    out = {}
+    for ws in wb.worksheets:
+        out[ws.title] = [[excel_cell_to_text(v)[0] for v in row] for row in ws.iter_rows(values_only=True)]
+    wb.close()
+    return out
+
+
+def _calamine_rows(path: Path) -> dict:
+    from bansos360.bronze.readers import read_excel_file
+
+    return {s.name: [cells for _, cells, _ in s.rows] for s in read_excel_file(path, str(path))}
+
+
+def _trim(rows: list[list]) -> list[list]:
+    """Rows without trailing empty cells and trailing empty rows (the readers pad differently)."""
+    out = []
+    for r in rows:
+        r = list(r)
+        while r and r[-1] is None:
+            r.pop()
+        out.append(r)
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
+def compare_excel_readers(path: Path) -> dict:
+    """Seconds for calamine and openpyxl (read-only) on one workbook, and whether their text agrees."""
+    t0 = time.perf_counter()
+    cal = _calamine_rows(path)
+    t1 = time.perf_counter()
+    opx = _openpyxl_rows(path)
+    t2 = time.perf_counter()
+    same = cal.keys() == opx.keys() and all(_trim(cal[k]) == _trim(opx[k]) for k in cal)
+    rows = sum(len(v) for v in cal.values())
+    return {"file": Path(path).name, "rows": rows, "calamine_s": round(t1 - t0, 2), "openpyxl_s": round(t2 - t1, 2),
+            "speedup": round((t2 - t1) / (t1 - t0), 1), "identical_text": same}

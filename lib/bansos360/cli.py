@@ -6,7 +6,6 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -47,7 +46,7 @@ def generate(
 
 
 @app.command("config-check")
-def config_check(conf: Optional[Path] = ConfOpt):
+def config_check(conf: Path | None = ConfOpt):
     """Load and validate every file in conf/."""
     from bansos360.config import Config
 
@@ -79,7 +78,7 @@ def _print_results(results):
 @ingest_app.command("dtks")
 def ingest_dtks_cmd(file: Path = typer.Option(..., "--file", exists=False, help="DTKS zip (3503_ART.csv + 3503_RT.csv)"),
                     period: str = typer.Option(..., "--period", help="penetapan period YYYY-MM"),
-                    conf: Optional[Path] = ConfOpt, lakehouse_dir: Optional[Path] = LakeOpt,
+                    conf: Path | None = ConfOpt, lakehouse_dir: Path | None = LakeOpt,
                     reports: Path = ReportsOpt, force: bool = ForceOpt, profile: bool = ProfileOpt):
     """Land one DTKS period (zip) in bronze.dtks_art and bronze.dtks_rt."""
     from bansos360.bronze.load import ingest_dtks
@@ -90,7 +89,7 @@ def ingest_dtks_cmd(file: Path = typer.Option(..., "--file", exists=False, help=
 @ingest_app.command("kpm")
 def ingest_kpm_cmd(file: Path = typer.Option(..., "--file", help="KPM list (xlsx or csv)"),
                    program: str = typer.Option(..., "--program", help="program code from settings.yaml, e.g. PKH"),
-                   conf: Optional[Path] = ConfOpt, lakehouse_dir: Optional[Path] = LakeOpt,
+                   conf: Path | None = ConfOpt, lakehouse_dir: Path | None = LakeOpt,
                    reports: Path = ReportsOpt, force: bool = ForceOpt, profile: bool = ProfileOpt):
     """Land one program's KPM list in bronze.kpm."""
     from bansos360.bronze.load import ingest_kpm
@@ -101,7 +100,7 @@ def ingest_kpm_cmd(file: Path = typer.Option(..., "--file", help="KPM list (xlsx
 def _kind_command(kind: str, help_text: str):
     def command(file: Path = typer.Option(..., "--file", help="xlsx or csv"),
                 period: str = typer.Option(..., "--period", help="period YYYY-MM"),
-                conf: Optional[Path] = ConfOpt, lakehouse_dir: Optional[Path] = LakeOpt,
+                conf: Path | None = ConfOpt, lakehouse_dir: Path | None = LakeOpt,
                 reports: Path = ReportsOpt, force: bool = ForceOpt, profile: bool = ProfileOpt):
         from bansos360.bronze.load import ingest_kind
 
@@ -117,7 +116,7 @@ _kind_command("usulan", "Land an usulan daerah file (proposals for a penetapan p
 
 @ingest_app.command("all")
 def ingest_all_cmd(raw: Path = typer.Option(Path("data/raw"), "--raw", help="folder laid out like the generator's"),
-                   conf: Optional[Path] = ConfOpt, lakehouse_dir: Optional[Path] = LakeOpt,
+                   conf: Path | None = ConfOpt, lakehouse_dir: Path | None = LakeOpt,
                    reports: Path = ReportsOpt, force: bool = ForceOpt, profile: bool = ProfileOpt):
     """Land every DTKS, KPM, disability and usulan file found under --raw."""
     from bansos360.bronze.load import ingest_all
@@ -126,7 +125,7 @@ def ingest_all_cmd(raw: Path = typer.Option(Path("data/raw"), "--raw", help="fol
 
 
 @app.command()
-def tables(lakehouse_dir: Optional[Path] = LakeOpt):
+def tables(lakehouse_dir: Path | None = LakeOpt):
     """List the Delta tables of the lakehouse with their row counts and versions."""
     from bansos360 import lakehouse
     from bansos360.spark import get_spark

@@ -10,7 +10,6 @@ import os
 import re
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator

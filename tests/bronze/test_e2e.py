@@ -122,8 +122,8 @@ def test_totals_rows_are_quarantined_and_nothing_else(landed):
     totals["file_name"] = totals.file.str.rsplit("/", n=1).str[-1]
     q = read(loader, "_quarantine").toPandas()
     assert set(q.reason) == {"totals_row"}  # messy generated data has no other unloadable rows
-    got = set(zip(q._source_file, q._sheet, q._row_number))
-    assert got == set(zip(totals.file_name, totals.sheet, totals.row_number.astype(int)))
+    got = set(zip(q._source_file, q._sheet, q._row_number, strict=True))
+    assert got == set(zip(totals.file_name, totals.sheet, totals.row_number.astype(int), strict=True))
 
 
 def test_blank_and_title_rows_do_not_land(landed):

@@ -178,3 +178,19 @@ def test_profile_matches_pandas(spark, lake, tmp_path):
     report = res.tables[0].report
     assert report.endswith(".html") and "Profil EDA" in open(report).read()
     assert json.load(open(report.replace(".html", ".json")))["load"]["baris_dimuat"] == n
+
+
+def test_ingest_all_loads_the_good_files_and_reports_the_bad_one(loader, tmp_path):
+    from bansos360.bronze.load import ingest_all
+    from bansos360.errors import BansosError
+
+    raw = tmp_path / "raw"
+    (raw / "dtks").mkdir(parents=True)
+    (raw / "kpm").mkdir()
+    files.dtks_zip(raw / "dtks" / "3503_DTKS_2020-01.zip")
+    (raw / "dtks" / "3503_DTKS_2020-10.zip").write_bytes(b"PK\x03\x04 truncated")
+    files.xlsx(raw / "kpm" / "BNBA KPE 20K.xlsx", {"S": [files.KPE_HEADER, *files.kpe_rows()]})
+    with pytest.raises(BansosError, match=r"1 of 3 files failed(.|\n)*3503_DTKS_2020-10.zip"):
+        ingest_all(loader, raw)
+    assert table(loader, "dtks_art").select("_period").distinct().collect()[0][0] == "2020-01"
+    assert table(loader, "kpm").count() == 3

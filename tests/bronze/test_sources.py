@@ -73,4 +73,4 @@ def test_invalid_settings_names_key(tmp_path):
     settings["periods"][1]["id"] = "2019-13"
     (conf / "settings.yaml").write_text(yaml.safe_dump(settings))
     with pytest.raises(ConfigError, match=r"settings.yaml: periods.1.id"):
-        Config(conf).settings
+        _ = Config(conf).settings

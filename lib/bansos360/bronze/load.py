@@ -46,6 +46,44 @@ class TableLoad:
     rows_quarantined: int = 0
     version: int | None = None
     report: str | None = None
+    stats: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class Prepared:
+    """A load read and checked in memory, ready for ``BronzeLoader.commit``."""
+
+    path: Path
+    label: str
+    specs: dict
+    sha: str
+    batch: str
+    period: str | None
+    program: str | None
+    run_id: str
+    status: str
+    previous_quarantined: int
+    loads: list[TableLoad]
+    t0: float
+
+
+TS = pa.timestamp("us", tz="UTC")
+PROFILE_SCHEMA = pa.schema(
+    [("_run_id", pa.string()), ("_source", pa.string()), ("_batch", pa.string()), ("column", pa.string()),
+     ("rows", pa.int64()), ("missing", pa.int64()), ("missing_pct", pa.float64()), ("distinct", pa.int64()),
+     ("duplicates", pa.int64()), ("numeric", pa.bool_())]
+    + [(k, pa.float64()) for k in ("min", "max", "mean", "std", "p05", "p25", "median", "p75", "p95")]
+    + [("iqr_outliers", pa.int64()),
+       ("top_values", pa.list_(pa.struct([("value", pa.string()), ("count", pa.int64())]))),
+       ("_profiled_at", TS)])
+REGISTER_SCHEMA = pa.schema(
+    [("run_id", pa.string()), ("source", pa.string()), ("table", pa.string()), ("batch", pa.string()),
+     ("file", pa.string()), ("file_name", pa.string()), ("sha256", pa.string()), ("period", pa.string()),
+     ("program", pa.string()), ("status", pa.string()), ("rows_read", pa.int64()), ("rows_landed", pa.int64()),
+     ("rows_quarantined", pa.int64()), ("rows_blank", pa.int64()), ("sheets_read", pa.list_(pa.string())),
+     ("sheets_skipped", pa.list_(pa.string())), ("unknown_headers", pa.list_(pa.string())),
+     ("encoding", pa.string()), ("delimiter", pa.string()), ("table_version", pa.int64()), ("report", pa.string()),
+     ("started_at", TS), ("finished_at", TS), ("duration_s", pa.float64())])
 
 
 @dataclass
@@ -179,7 +217,7 @@ def _stage(spark, table: pa.Table, folder: Path):
     import pyarrow.parquet as pq
 
     folder.mkdir(parents=True, exist_ok=True)
-    parts = max(1, min(os.cpu_count() or 1, table.num_rows // 50_000))
+    parts = (os.cpu_count() or 1) if table.num_rows >= 20_000 else 1
     step = -(-table.num_rows // parts)
     for i in range(parts):
         pq.write_table(table.slice(i * step, step), folder / f"part-{i:03d}.parquet")
@@ -195,18 +233,35 @@ class BronzeLoader:
         self.reports_dir = Path(reports_dir) if reports_dir else Path("reports")
         self.profile = profile
         self.sources = cfg.sources
+        self._register_cache = None
 
     # ---- register
-    def current_load(self, sources: list[str], batch: str):
-        """The latest successful register row of ``batch`` for these sources, or None."""
-        if not lakehouse.table_exists(self.spark, "bronze", LOADS, self.lake):
-            return None
-        from pyspark.sql import functions as F
+    def _register_rows(self):
+        """The load register as a pandas frame, read once and then kept in step with our own appends.
 
-        rows = (lakehouse.read_table(self.spark, "bronze", LOADS, self.lake)
-                .where(F.col("source").isin(sources) & (F.col("batch") == batch))
-                .orderBy(F.desc("finished_at")).limit(1).collect())
-        return rows[0] if rows else None
+        Reading it is a Spark job (~1 s); a load only needs it to compare hashes, so it is re-read
+        only when the table's version moved without us (another process loaded something).
+        """
+        version = lakehouse.table_version(self.spark, "bronze", LOADS, self.lake)
+        if version is None:
+            return None
+        if self._register_cache is None or self._register_cache[0] != version:
+            pdf = (lakehouse.read_table(self.spark, "bronze", LOADS, self.lake)
+                   .select("run_id", "source", "batch", "sha256", "finished_at", "rows_quarantined").toPandas())
+            self._register_cache = (version, pdf)
+        return self._register_cache[1]
+
+    def current_load(self, sources: list[str], batch: str):
+        """The latest successful register row of ``batch`` for these sources (a dict), or None."""
+        pdf = self._register_rows()
+        if pdf is None:
+            return None
+        hit = pdf[pdf.source.isin(sources) & (pdf.batch == batch)]
+        if hit.empty:
+            return None
+        latest = hit.sort_values("finished_at").iloc[-1]
+        return {"run_id": latest.run_id, "sha256": latest.sha256,
+                "rows_quarantined": int(hit[hit.run_id == latest.run_id].rows_quarantined.sum())}
 
     # ---- writes
     def _replace(self, df, table: str, predicate: str, partition: str | None):
@@ -245,6 +300,15 @@ class BronzeLoader:
     def ingest(self, sources: list[str], path: Path, *, period: str | None = None, program: str | None = None,
                force: bool = False) -> LoadResult:
         """Land ``path`` for the given sources (two for a DTKS zip, one otherwise)."""
+        return self.commit(self.prepare(sources, path, period=period, program=program, force=force))
+
+    def prepare(self, sources: list[str], path: Path, *, period: str | None = None, program: str | None = None,
+                force: bool = False) -> Prepared | LoadResult:
+        """Everything that needs no Spark write: checks, hash, read, extract, row checks, profile.
+
+        A file that cannot be read fails here, before anything is written. Returns a finished
+        ``LoadResult`` when the same content is already the current load of its batch.
+        """
         t0 = time.monotonic()
         path = Path(path)
         label = str(path)
@@ -273,7 +337,6 @@ class BronzeLoader:
             return LoadResult(label, sha, batch, "skipped_duplicate", current["run_id"], seconds=time.monotonic() - t0)
         status = "replaced" if current is not None else "loaded"
 
-        # 1. read everything first: a file that cannot be read fails here, before any write.
         loads = []
         for source, spec in specs.items():
             log.info("reading %s (%s)", label, source)
@@ -288,48 +351,78 @@ class BronzeLoader:
                      f" (sheets {ex.sheets_read}; skipped {ex.sheets_skipped})" if ex.sheets_read != [None] else "")
             if not ex.n_rows:
                 raise SourceFileError(label, "no data rows after the header", sheet=ex.sheets_read[0] if ex.sheets_read else None)
-            loads.append(TableLoad(source, spec.table, ex, rows_quarantined=len(ex.quarantine)))
+            tl = TableLoad(source, spec.table, ex, rows_quarantined=len(ex.quarantine))
+            if self.profile:
+                t = ex.table
+                tl.stats = prof.profile_columns(t, [c for c in self.sources.tables[spec.table].columns
+                                                    if t[c].null_count < t.num_rows])
+            loads.append(tl)
+        return Prepared(path, label, specs, sha, batch, period, program, run_id, status,
+                        current["rows_quarantined"] if current else 0, loads, t0)
 
-        # 2. write, restoring everything on failure.
+    def commit(self, p: Prepared | LoadResult) -> LoadResult:
+        """Write a prepared load; on any failure every table written is restored to its prior version."""
+        if isinstance(p, LoadResult):
+            return p
         now = dt.datetime.now(dt.UTC)
-        all_tables = sorted(tables | {QUARANTINE, PROFILES, LOADS})
-        before = self._versions(all_tables)
-        staging = Path(lakehouse.lakehouse_root(self.lake)) / "_staging" / run_id
-        quarantine = []
+        tables = {tl.table for tl in p.loads}
+        before = self._versions(sorted(tables | {QUARANTINE, PROFILES, LOADS}))
+        staging = Path(lakehouse.lakehouse_root(self.lake)) / "_staging" / p.run_id
+        quarantine, profiles = [], []
         try:
-            for tl in loads:
+            for tl in p.loads:
                 tspec = self.sources.tables[tl.table]
-                file_label = path.name + (f"!{specs[tl.source].zip_member}" if specs[tl.source].zip_member else "")
-                lineage = {"_run_id": run_id, "_source": tl.source, "_source_file": file_label, "_source_sha256": sha,
-                           "_period": period, "_program": program, "_ingested_at": now}
+                zip_member = p.specs[tl.source].zip_member
+                lineage = {"_run_id": p.run_id, "_source": tl.source, "_source_sha256": p.sha,
+                           "_source_file": p.path.name + (f"!{zip_member}" if zip_member else ""),
+                           "_period": p.period, "_program": p.program, "_ingested_at": now}
                 df = _stage(self.spark, _data_arrow(tspec.columns, tl.extracted, lineage), staging / tl.source)
-                pred = f"{tspec.partition} = '{batch}'"
-                if tl.table == "kpm" or len([s for s in self.sources.sources.values() if s.table == tl.table]) > 1:
+                pred = f"{tspec.partition} = '{p.batch}'"
+                if len([s for s in self.sources.sources.values() if s.table == tl.table]) > 1:
                     pred += f" AND _source = '{tl.source}'"
                 self._replace(df, tl.table, pred, tspec.partition)
                 tl.version = lakehouse.table_version(self.spark, "bronze", tl.table, self.lake)
-                quarantine.append(_quarantine_arrow(tl.extracted.quarantine, lineage, batch))
+                quarantine.append(_quarantine_arrow(tl.extracted.quarantine, lineage, p.batch))
                 if self.profile:
-                    self._profile(tl, tspec.columns, lineage, batch, label, status, now)
-            in_sources = ", ".join(f"'{tl.source}'" for tl in loads)
-            self._replace(_to_spark(self.spark, pa.concat_tables(quarantine)), QUARANTINE,
-                          f"_source IN ({in_sources}) AND _batch = '{batch}'", None)
-            self._append(self._register_df(loads, label, path, sha, batch, period, program, run_id, status, now, t0),
-                         LOADS)
+                    profiles.append(self._profile(tl, lineage, p.batch, p.label, p.status, now))
+            # An empty quarantine only needs a commit when it must clear rows of the replaced load.
+            quarantined = sum(len(q) for q in quarantine)
+            if quarantined or p.previous_quarantined:
+                in_sources = ", ".join(f"'{tl.source}'" for tl in p.loads)
+                self._replace(_to_spark(self.spark, pa.concat_tables(quarantine)), QUARANTINE,
+                              f"_source IN ({in_sources}) AND _batch = '{p.batch}'", None)
+            if profiles:
+                self._append(_to_spark(self.spark, pa.concat_tables(profiles)), PROFILES)
+            register = self._register_arrow(p, now)
+            self._append(_to_spark(self.spark, register), LOADS)
+            self._remember(register)
         except Exception:
-            log.error("%s: load failed, restoring bronze tables to their previous versions", label)
+            log.error("%s: load failed, restoring bronze tables to their previous versions", p.label)
             self._restore(before)
+            self._register_cache = None
             raise
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        result = LoadResult(label, sha, batch, status, run_id, loads, time.monotonic() - t0)
-        log.info("%s: %s batch %s in %.1fs", label, status, batch, result.seconds)
+        result = LoadResult(p.label, p.sha, p.batch, p.status, p.run_id, p.loads, time.monotonic() - p.t0)
+        log.info("%s: %s batch %s in %.1fs", p.label, p.status, p.batch, result.seconds)
         return result
 
-    def _profile(self, tl: TableLoad, columns, lineage, batch, label, status, now):
-        t = tl.extracted.table
-        mapped = [c for c in columns if t[c].null_count < t.num_rows]
-        stats = prof.profile_columns(t, mapped)
+    def _remember(self, register: pa.Table) -> None:
+        """Keep the register cache in step with the row we just appended."""
+        import pandas as pd
+
+        version = lakehouse.table_version(self.spark, "bronze", LOADS, self.lake)
+        new = register.select(["run_id", "source", "batch", "sha256", "finished_at", "rows_quarantined"]).to_pandas()
+        if self._register_cache is not None and self._register_cache[0] == version - 1:
+            self._register_cache = (version, pd.concat([self._register_cache[1], new], ignore_index=True))
+        elif version == 0:
+            self._register_cache = (version, new)
+        else:
+            self._register_cache = None
+
+    def _profile(self, tl: TableLoad, lineage, batch, label, status, now) -> pa.Table:
+        """Write the HTML report of one table's load and return its profile rows."""
+        stats = tl.stats
         reasons = Counter(q["reason"].split(":")[0] for q in tl.extracted.quarantine)
         summary = {"sumber": tl.source, "berkas": label, "batch": batch, "status": status, "run_id": lineage["_run_id"],
                    "baris_dibaca": tl.extracted.rows_read, "baris_dimuat": tl.extracted.n_rows,
@@ -347,50 +440,36 @@ class BronzeLoader:
                  "distinct": s["distinct"], "duplicates": s["duplicates"], "numeric": s["numeric"],
                  "min": s.get("min"), "max": s.get("max"), "mean": s.get("mean"), "std": s.get("std"),
                  "p05": s.get("p05"), "p25": s.get("p25"), "median": s.get("median"), "p75": s.get("p75"),
-                 "p95": s.get("p95"), "iqr_outliers": s.get("iqr_outliers"),
-                 "top_values": [[t["value"], t["count"]] for t in s["top_values"]],
+                 "p95": s.get("p95"), "iqr_outliers": s.get("iqr_outliers"), "top_values": s["top_values"],
                  "_profiled_at": now} for s in stats]
-        schema = pa.schema([("_run_id", pa.string()), ("_source", pa.string()), ("_batch", pa.string()),
-                            ("column", pa.string()), ("rows", pa.int64()), ("missing", pa.int64()),
-                            ("missing_pct", pa.float64()), ("distinct", pa.int64()), ("duplicates", pa.int64()),
-                            ("numeric", pa.bool_())] +
-                           [(k, pa.float64()) for k in ("min", "max", "mean", "std", "p05", "p25", "median", "p75", "p95")] +
-                           [("iqr_outliers", pa.int64()),
-                            ("top_values", pa.list_(pa.struct([("value", pa.string()), ("count", pa.int64())]))),
-                            ("_profiled_at", pa.timestamp("us", tz="UTC"))])
-        for r in rows:
-            r["top_values"] = [{"value": v, "count": c} for v, c in r["top_values"]]
-        self._append(_to_spark(self.spark, pa.Table.from_pylist(rows, schema)), PROFILES)
+        return pa.Table.from_pylist(rows, PROFILE_SCHEMA)
 
-    def _register_df(self, loads, label, path, sha, batch, period, program, run_id, status, now, t0):
+    def _register_arrow(self, p: Prepared, now) -> pa.Table:
         finished = dt.datetime.now(dt.UTC)
-        rows = [{"run_id": run_id, "source": tl.source, "table": f"bronze.{tl.table}", "batch": batch,
-                 "file": label, "file_name": path.name, "sha256": sha, "period": period, "program": program,
-                 "status": status, "rows_read": tl.extracted.rows_read, "rows_landed": tl.extracted.n_rows,
+        rows = [{"run_id": p.run_id, "source": tl.source, "table": f"bronze.{tl.table}", "batch": p.batch,
+                 "file": p.label, "file_name": p.path.name, "sha256": p.sha, "period": p.period, "program": p.program,
+                 "status": p.status, "rows_read": tl.extracted.rows_read, "rows_landed": tl.extracted.n_rows,
                  "rows_quarantined": len(tl.extracted.quarantine), "rows_blank": tl.extracted.rows_blank,
                  "sheets_read": [str(s) for s in tl.extracted.sheets_read if s is not None],
                  "sheets_skipped": tl.extracted.sheets_skipped, "unknown_headers": tl.extracted.unknown_headers,
                  "encoding": tl.extracted.encoding, "delimiter": tl.extracted.delimiter,
                  "table_version": tl.version, "report": tl.report, "started_at": now, "finished_at": finished,
-                 "duration_s": time.monotonic() - t0} for tl in loads]
-        ts = pa.timestamp("us", tz="UTC")
-        schema = pa.schema([("run_id", pa.string()), ("source", pa.string()), ("table", pa.string()),
-                            ("batch", pa.string()), ("file", pa.string()), ("file_name", pa.string()),
-                            ("sha256", pa.string()), ("period", pa.string()), ("program", pa.string()),
-                            ("status", pa.string()), ("rows_read", pa.int64()), ("rows_landed", pa.int64()),
-                            ("rows_quarantined", pa.int64()), ("rows_blank", pa.int64()),
-                            ("sheets_read", pa.list_(pa.string())), ("sheets_skipped", pa.list_(pa.string())),
-                            ("unknown_headers", pa.list_(pa.string())), ("encoding", pa.string()),
-                            ("delimiter", pa.string()), ("table_version", pa.int64()), ("report", pa.string()),
-                            ("started_at", ts), ("finished_at", ts), ("duration_s", pa.float64())])
-        return _to_spark(self.spark, pa.Table.from_pylist(rows, schema))
+                 "duration_s": time.monotonic() - p.t0} for tl in p.loads]
+        return pa.Table.from_pylist(rows, REGISTER_SCHEMA)
 
 
 # --------------------------------------------------------------------------- entry points
+def _dtks_sources(loader) -> list[str]:
+    return [name for name, s in loader.sources.sources.items() if s.kind == "dtks"]
+
+
+def _kind_sources(loader, kind) -> list[str]:
+    return [name for name, s in loader.sources.sources.items() if s.kind == kind]
+
+
 def ingest_dtks(loader: BronzeLoader, path: Path, period: str, force: bool = False) -> LoadResult:
     """A DTKS zip (ART + RT) for one penetapan period."""
-    dtks = [name for name, s in loader.sources.sources.items() if s.kind == "dtks"]
-    return loader.ingest(dtks, path, period=period, force=force)
+    return loader.ingest(_dtks_sources(loader), path, period=period, force=force)
 
 
 def ingest_kpm(loader: BronzeLoader, path: Path, program: str, force: bool = False) -> LoadResult:
@@ -401,8 +480,7 @@ def ingest_kpm(loader: BronzeLoader, path: Path, program: str, force: bool = Fal
 
 def ingest_kind(loader: BronzeLoader, kind: str, path: Path, period: str, force: bool = False) -> LoadResult:
     """The disability register or an usulan file for a period."""
-    names = [name for name, s in loader.sources.sources.items() if s.kind == kind]
-    return loader.ingest(names, path, period=period, force=force)
+    return loader.ingest(_kind_sources(loader, kind), path, period=period, force=force)
 
 
 def period_from_name(path: Path) -> str | None:
@@ -411,23 +489,71 @@ def period_from_name(path: Path) -> str | None:
     return f"{m.group(1)}-{m.group(2)}" if m else None
 
 
-def ingest_all(loader: BronzeLoader, raw_root: Path, force: bool = False) -> list[LoadResult]:
-    """Every file the generator (or an operator) put under ``raw_root``, discovered by sources.yaml."""
-    results, settings, srcs = [], loader.cfg.settings, loader.sources.sources
+def discover(loader: BronzeLoader, raw_root: Path) -> list[dict]:
+    """The loads ``ingest all`` would run for ``raw_root``: one dict of ``prepare`` arguments per file."""
+    jobs, settings, srcs = [], loader.cfg.settings, loader.sources.sources
     raw_root = Path(raw_root)
-    dtks_globs = sorted({s.discover for s in srcs.values() if s.kind == "dtks"})
-    for pattern in dtks_globs:
+    for pattern in sorted({s.discover for s in srcs.values() if s.kind == "dtks"}):
         for f in iter_source_files(raw_root, pattern):
             period = period_from_name(f)
             if period is None:
                 raise SourceFileError(f, "cannot tell the period from the file name; use `ingest dtks --period`")
-            results.append(ingest_dtks(loader, f, period, force))
+            jobs.append({"sources": _dtks_sources(loader), "path": f, "period": period})
     for prog in settings.programs:
         for f in iter_source_files(raw_root, srcs[prog.source].discover):
-            results.append(ingest_kpm(loader, f, prog.code, force))
+            jobs.append({"sources": [prog.source], "path": f, "program": prog.code})
     latest = settings.periods[-1].id
     for kind in ("disabilitas", "usulan"):
         for pattern in sorted({s.discover for s in srcs.values() if s.kind == kind}):
             for f in iter_source_files(raw_root, pattern):
-                results.append(ingest_kind(loader, kind, f, period_from_name(f) or latest, force))
+                jobs.append({"sources": _kind_sources(loader, kind), "path": f,
+                             "period": period_from_name(f) or latest})
+    return jobs
+
+
+def ingest_all(loader: BronzeLoader, raw_root: Path, force: bool = False) -> list[LoadResult]:
+    """Every file found under ``raw_root`` (layout of sources.yaml ``discover``), in order.
+
+    The next file is read, checked and profiled in a background thread while Spark writes the
+    current one: Python reading and JVM writing then use both cores. Two files of the same batch
+    are never overlapped, so the second sees the first in the register.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    jobs = discover(loader, raw_root)
+    if not jobs:
+        raise BansosError(f"no raw files found under {raw_root}")
+    log.info("ingest all: %d files under %s", len(jobs), raw_root)
+
+    def prepare(job):
+        return loader.prepare(job["sources"], job["path"], period=job.get("period"), program=job.get("program"),
+                              force=force)
+
+    def key(job):
+        return (tuple(job["sources"]), job.get("period"), job.get("program"))
+
+    results, failed = [], []
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bronze-read") as pool:
+        pending = pool.submit(prepare, jobs[0])
+        for i, job in enumerate(jobs):
+            nxt = jobs[i + 1] if i + 1 < len(jobs) else None
+            overlap = nxt is not None and key(nxt) != key(job)
+            try:
+                prepared = pending.result()
+            except BansosError as exc:
+                prepared = exc
+            if overlap:
+                pending = pool.submit(prepare, nxt)
+            try:
+                if isinstance(prepared, BansosError):
+                    raise prepared
+                results.append(loader.commit(prepared))
+            except BansosError as exc:  # a bad file is reported; the other files still load
+                log.error("ingest all: %s", exc)
+                failed.append(str(exc))
+            if nxt is not None and not overlap:
+                pending = pool.submit(prepare, nxt)
+            log.info("ingest all: %d/%d done (%s)", i + 1, len(jobs), Path(job["path"]).name)
+    if failed:
+        raise BansosError(f"{len(failed)} of {len(jobs)} files failed (the other loads are in):\n  " + "\n  ".join(failed))
     return results

@@ -50,7 +50,7 @@ def profile_column(arr: pa.ChunkedArray | pa.Array, name: str) -> dict:
     entry["numeric"] = bool(present) and len(nums) >= NUMERIC_SHARE * present
     if entry["numeric"]:
         pct = np.percentile(nums, [q for q, _ in PERCENTILES], method="inverted_cdf")
-        entry.update({key: float(v) for (_, key), v in zip(PERCENTILES, pct)})
+        entry.update({key: float(v) for (_, key), v in zip(PERCENTILES, pct, strict=True)})
         entry.update(min=float(nums.min()), max=float(nums.max()), mean=float(nums.mean()),
                      std=float(nums.std(ddof=1)) if len(nums) > 1 else None)
         iqr = entry["p75"] - entry["p25"]

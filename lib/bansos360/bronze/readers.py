@@ -26,6 +26,7 @@ from bansos360.errors import MissingColumnError, SourceFileError
 
 log = logging.getLogger(__name__)
 
+HEAD_LINES = 500  # lines parsed in Python for the header search on the fast CSV path
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 
 
@@ -37,6 +38,9 @@ class RawSheet:
     rows: list[tuple[int, list[str | None], dict[int, str]]]
     encoding: str | None = None
     delimiter: str | None = None
+    # Quote-free CSV: every physical line (``rows`` then holds only the first lines, for the header
+    # search); the body is parsed column-wise by Arrow instead of cell by cell in Python.
+    lines: list[str] | None = None
 
 
 @dataclass
@@ -133,8 +137,8 @@ def read_csv_text(text: str, name: str | None = None, encoding: str | None = Non
             lines = body.split("\n")
             if lines and lines[-1] == "":
                 lines.pop()
-            return RawSheet(name, [(i + 1, line.split(delimiter), {}) for i, line in enumerate(lines)],
-                            encoding=encoding, delimiter=delimiter)
+            head = [(i + 1, line.split(delimiter), {}) for i, line in enumerate(lines[:HEAD_LINES])]
+            return RawSheet(name, head, encoding=encoding, delimiter=delimiter, lines=lines)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows, start = [], 1
     for cells in reader:
@@ -255,7 +259,7 @@ def _sheet_table(columns: list[str], mapping: dict[int, str], kept: list, sheet_
     """Column-wise Arrow table of one sheet's kept rows (the hot path: no per-cell Python work)."""
     cells = [c for _, c, _ in kept]
     if cells and all(len(c) == len(cells[0]) for c in cells):
-        transposed = list(zip(*cells))
+        transposed = list(zip(*cells, strict=True))
         def column(i):
             return transposed[i] if i < len(transposed) else [None] * len(cells)
     else:
@@ -282,6 +286,70 @@ def _sheet_table(columns: list[str], mapping: dict[int, str], kept: list, sheet_
         arrays["_extra"] = pa.array(extras, MAP)
     else:
         arrays["_extra"] = _empty_maps(len(kept))
+    return pa.table(arrays)
+
+
+def _csv_lines_table(sheet: RawSheet, h_idx: int, mapping: dict[int, str], columns: list[str],
+                     unknown: dict[int, str], out: Extracted, markers, long_markers, header_keys,
+                     min_matches: int) -> pa.Table:
+    """Body of a quote-free CSV: lines are classified in Python (cheap string ops, no cell objects),
+    the good ones parsed by Arrow's CSV reader; physical line numbers are kept exactly."""
+    import pyarrow.csv as pacsv
+
+    d, lines = sheet.delimiter, sheet.lines
+    width = len(sheet.rows[h_idx][1])
+    header_first = normalize_header(sheet.rows[h_idx][1][0] or "")
+    good, numbers = [], []
+    for idx in range(h_idx + 1, len(lines)):
+        line = lines[idx]
+        first = line.split(d, 1)[0].strip()
+        if not first and not line.replace(d, "").strip():
+            out.rows_blank += 1
+            continue
+        out.rows_read += 1
+        row_no = idx + 1
+        if first[:1].isalpha():
+            key = normalize_header(first)
+            if key in markers or any(key.startswith(m) for m in long_markers):
+                out.quarantine.append({"sheet": sheet.name, "row_number": row_no, "column": None,
+                                       "raw_value": _join(line.split(d)), "reason": "totals_row"})
+                continue
+            if key == header_first and \
+                    sum(1 for c in line.split(d) if c and normalize_header(c) in header_keys) >= min_matches:
+                out.quarantine.append({"sheet": sheet.name, "row_number": row_no, "column": None,
+                                       "raw_value": _join(line.split(d)), "reason": "repeated_header"})
+                continue
+        n = line.count(d) + 1
+        if n != width:
+            out.quarantine.append({"sheet": sheet.name, "row_number": row_no, "column": None,
+                                   "raw_value": _join(line.split(d)),
+                                   "reason": f"field_count: expected {width} fields, found {n}"})
+            continue
+        good.append(line)
+        numbers.append(row_no)
+    names = [f"c{i}" for i in range(width)]
+    if good:
+        parsed = pacsv.read_csv(
+            io.BytesIO("\n".join(good).encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=names),
+            parse_options=pacsv.ParseOptions(delimiter=d, quote_char=False, ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in names},
+                                                 strings_can_be_null=True, null_values=[""]))
+    else:
+        parsed = pa.table({c: pa.array([], pa.string()) for c in names})
+    n_rows = parsed.num_rows
+    by_col = {col: i for i, col in mapping.items()}
+    arrays = {col: parsed.column(by_col[col]).combine_chunks() if col in by_col else pa.nulls(n_rows, pa.string())
+              for col in columns}
+    arrays["_sheet"] = pa.nulls(n_rows, pa.string())
+    arrays["_row_number"] = pa.array(numbers, pa.int32())
+    arrays["_cell_types"] = _empty_maps(n_rows)
+    if unknown:
+        cols = {i: parsed.column(i).to_pylist() for i in unknown}
+        arrays["_extra"] = pa.array([[(h, cols[i][r]) for i, h in unknown.items() if cols[i][r] is not None]
+                                     for r in range(n_rows)], MAP)
+    else:
+        arrays["_extra"] = _empty_maps(n_rows)
     return pa.table(arrays)
 
 
@@ -323,6 +391,10 @@ def extract(sheets: list[RawSheet], spec: SourceSpec, matcher: HeaderMatcher, *,
         header_keys = {normalize_header(c) for c in header_cells if c}
         i0 = min(mapping)
         h0 = str(header_cells[i0]).strip().lower()
+        if sheet.lines is not None:
+            tables.append(_csv_lines_table(sheet, h_idx, mapping, matcher.columns, unknown, out, markers,
+                                           long_markers, header_keys, min_matches))
+            continue
         kept = []
         for row in sheet.rows[h_idx + 1:]:
             row_no, cells, _ = row
