@@ -115,6 +115,25 @@ def test_text_messiness_is_kept_verbatim(landed):
     assert len(zeros) and (zeros.nik.str.strip("0") == "").all()
 
 
+def test_dates_keep_their_form_and_cell_type(landed):
+    loader, raw, _ = landed
+    serial = _at(loader, raw, ["date_serial"])
+    assert len(serial) and all(dict(ct).get("tanggal_lahir") == "number" for ct in serial["_cell_types"])
+    assert serial.tanggal_lahir.str.fullmatch(r"\d{4,5}").all()  # Excel day numbers, decoded in silver
+    dmy = _at(loader, raw, ["date_text_dmy"])
+    assert len(dmy) and dmy.tanggal_lahir.str.fullmatch(r"\d{2}[-/]\d{2}[-/]\d{4}").all()
+    assert all(dict(ct).get("tanggal_lahir") is None for ct in dmy["_cell_types"])  # typed as text
+
+
+def test_wrong_length_and_empty_nik_land_verbatim(landed):
+    loader, raw, _ = landed
+    for kind, pattern in [("nik_15_digits", r"\d{15}"), ("nik_17_digits", r"\d{17}")]:
+        m = _at(loader, raw, [kind])
+        assert len(m) and m.nik.str.fullmatch(pattern).all(), kind
+    empty = _at(loader, raw, ["nik_empty"])
+    assert len(empty) and empty.nik.isna().all()
+
+
 def test_totals_rows_are_quarantined_and_nothing_else(landed):
     loader, raw, _ = landed
     a = truth(raw, "anomalies")

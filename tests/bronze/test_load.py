@@ -63,7 +63,8 @@ def test_corrected_file_replaces_only_its_partition_and_keeps_history(loader, tm
     assert hist.where("operation = 'WRITE'").count() == 3
 
 
-@pytest.mark.parametrize("breakage", ["truncated_zip", "period_in_name", "missing_column", "not_xlsx"])
+@pytest.mark.parametrize("breakage", ["truncated_zip", "period_in_name", "missing_column", "not_xlsx", "empty_file",
+                                      "encrypted_or_legacy_garbage"])
 def test_bad_files_fail_clearly_and_change_nothing(loader, tmp_path, breakage):
     ingest_dtks(loader, files.dtks_zip(tmp_path / "3503_DTKS_2020-01.zip"), "2020-01")
     before = versions(loader)
@@ -79,10 +80,18 @@ def test_bad_files_fail_clearly_and_change_nothing(loader, tmp_path, breakage):
         z = files.dtks_zip(tmp_path / "3503_DTKS_2020-10.zip", art=[r[1:] for r in files.art_rows()],
                            art_header=files.ART_HEADER[1:])
         call, match = (lambda: ingest_dtks(loader, z, "2020-10")), "required column 'idbdt'"
-    else:
+    elif breakage == "not_xlsx":
         f = tmp_path / "kpe.xlsx"
         f.write_text("NIK,NAMA\n1,A\n")
         call, match = (lambda: ingest_kpm(loader, f, "KPE")), "not an Excel workbook"
+    elif breakage == "empty_file":
+        f = tmp_path / "kpe.xlsx"
+        f.write_bytes(b"")
+        call, match = (lambda: ingest_kpm(loader, f, "KPE")), "empty"
+    else:  # an OLE container (what Excel writes for a password-protected xlsx) that is not a workbook
+        f = tmp_path / "kpe.xlsx"
+        f.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
+        call, match = (lambda: ingest_kpm(loader, f, "KPE")), "cannot open workbook"
     with pytest.raises(SourceFileError, match=match):
         call()
     assert versions(loader) == before

@@ -423,6 +423,7 @@ def extract(sheets: list[RawSheet], spec: SourceSpec, matcher: HeaderMatcher, *,
                 continue
             kept.append(row)
         tables.append(_sheet_table(matcher.columns, mapping, kept, sheet.name, unknown, width))
+        log.info("%s: sheet %r: header at row %d, %s data rows", label, sheet.name, header_row_no, f"{len(kept):,}")
     if not out.sheets_read:
         if missing_errors:
             raise missing_errors[0]
