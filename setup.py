@@ -9,7 +9,7 @@ checked on the project machines. Why these pins:
 * ``pandas<3``: pyspark 4.2 warns that it does not yet fully support pandas 3.
 """
 
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, setup
 
 SPARK = ["pyspark==4.2.0", "delta-spark==4.4.0"]
 
@@ -19,8 +19,8 @@ setup(
     description="Bansos 360: DTKS and KPM data pipeline (bronze/silver/gold) for a regency",
     python_requires=">=3.11,<3.12",
     package_dir={"": "lib"},
-    packages=find_packages("lib"),
-    package_data={"bansos360": ["reference_data/*", "templates/*"]},
+    packages=find_namespace_packages("lib", include=["bansos360", "bansos360.*"]),
+    package_data={"bansos360.reference_data": ["*.csv", "*.geojson", "*.md"]},
     include_package_data=True,
     install_requires=SPARK
     + [
