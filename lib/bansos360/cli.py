@@ -151,6 +151,23 @@ def bench(scales: str = typer.Option("0.25,1", help="comma-separated scales"),
     typer.echo(path.with_suffix(".md").read_text())
 
 
+silver_app = typer.Typer(no_args_is_help=True, help="Build silver warehouse tables from bronze.")
+app.add_typer(silver_app, name="silver")
+
+
+@silver_app.command("build")
+def silver_build(period: list[str] | None = typer.Option(None, "--period", help="only these periods (repeatable)"),
+                 conf: Path | None = ConfOpt, lakehouse_dir: Path | None = LakeOpt):
+    """Rebuild silver.individu and silver.rumah_tangga for the given (default: all) DTKS periods."""
+    from bansos360.config import Config
+    from bansos360.silver.build import build_dtks
+    from bansos360.spark import get_spark
+
+    out = _run(lambda: build_dtks(get_spark("bansos360-silver"), Config(conf), periods=period or None,
+                                  lake=lakehouse_dir))
+    typer.echo(json.dumps(out, indent=1))
+
+
 def main():  # pragma: no cover - console entry
     app()
 

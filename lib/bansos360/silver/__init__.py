@@ -1,0 +1,1 @@
+"""Silver layer: typed, standardized tables built from bronze with pure Spark transformations."""
