@@ -69,3 +69,40 @@ def build_dtks(spark, cfg: Config, periods: list[str] | None = None, lake=None) 
                        "seconds": round(time.monotonic() - t0, 1)}
         log.info("silver %s: individu v%s, rumah_tangga v%s in %.1fs", period, v_ind, v_rt, out[period]["seconds"])
     return out
+
+
+def _context(spark, cfg: Config):
+    """Values every silver build needs: region, NIK kecamatan prefixes, wilayah aliases, code lists."""
+    ref = wilayah.ref_kecamatan(spark)
+    kec_prefixes = sorted(r["nik_kec_prefix"] for r in ref.select("nik_kec_prefix").collect())
+    return (cfg.settings.region.kode_prov, kec_prefixes, wilayah.load_wilayah_aliases(cfg.conf_dir),
+            cd.load_codes(cfg.conf_dir))
+
+
+def _batches(df: DataFrame, col: str) -> list[str]:
+    return sorted(r[0] for r in df.select(col).distinct().collect())
+
+
+def build_sources(spark, cfg: Config, lake=None, programs: list[str] | None = None,
+                  periods: list[str] | None = None) -> dict:
+    """Rebuild ``silver.penerima_bansos`` (per program), ``silver.disabilitas`` and ``silver.usulan``
+    (per period) from bronze; only the given programs/periods when named (incremental)."""
+    from bansos360.silver import penerima as pn
+
+    prov, kec_prefixes, aliases, codes = _context(spark, cfg)
+    out = {}
+    if lakehouse.table_exists(spark, "bronze", "kpm", lake):
+        kpm = lakehouse.read_table(spark, "bronze", "kpm", lake)
+        for prog in programs or _batches(kpm, "_program"):
+            df = pn.penerima_bansos(kpm.where(F.col("_program") == prog), prov, kec_prefixes, aliases)
+            out[f"penerima_bansos:{prog}"] = _replace(df, "penerima_bansos", f"program = '{prog}'", "program", lake)
+    for table, fn in (("disabilitas", lambda d: pn.disabilitas(d, prov, kec_prefixes, aliases, codes)),
+                      ("usulan", lambda d: pn.usulan(d, prov, kec_prefixes, aliases))):
+        if not lakehouse.table_exists(spark, "bronze", table, lake):
+            continue
+        src = lakehouse.read_table(spark, "bronze", table, lake)
+        for period in periods or _batches(src, "_period"):
+            df = fn(src.where(F.col("_period") == period))
+            out[f"{table}:{period}"] = _replace(df, table, f"periode = '{period}'", "periode", lake)
+    log.info("silver sources: %s", out)
+    return out
