@@ -158,13 +158,13 @@ app.add_typer(silver_app, name="silver")
 @silver_app.command("build")
 def silver_build(period: list[str] | None = typer.Option(None, "--period", help="only these periods (repeatable)"),
                  conf: Path | None = ConfOpt, lakehouse_dir: Path | None = LakeOpt):
-    """Rebuild silver.individu and silver.rumah_tangga for the given (default: all) DTKS periods."""
+    """Rebuild silver tables (DTKS per period, KPM per program, disability and usulan per period)."""
     from bansos360.config import Config
-    from bansos360.silver.build import build_dtks
+    from bansos360.silver.build import build_all
     from bansos360.spark import get_spark
 
-    out = _run(lambda: build_dtks(get_spark("bansos360-silver"), Config(conf), periods=period or None,
-                                  lake=lakehouse_dir))
+    out = _run(lambda: build_all(get_spark("bansos360-silver"), Config(conf), periods=period or None,
+                                 lake=lakehouse_dir))
     typer.echo(json.dumps(out, indent=1))
 
 

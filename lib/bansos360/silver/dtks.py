@@ -107,6 +107,7 @@ def rumah_tangga(rt: DataFrame, individu_df: DataFrame, period: str, codes, sche
         F.countDistinct("no_kk").alias("n_kk_anggota"),
         F.sum(F.when(F.col("umur") > 65, 1).otherwise(0)).alias("n_lansia"),
         F.sum(F.when(F.col("is_disabilitas"), 1).otherwise(0)).alias("n_disabilitas"),
+        F.sum(F.when(F.col("hub_krt") == 1, 1).otherwise(0)).alias("n_krt"),
         F.max(F.when(F.col("hub_krt") == 1, F.struct("nik", "no_kk", "nama", "nama_mask", "nik_mask"))).alias("krt"),
     ))
     status = to_int("status_kesejahteraan")
