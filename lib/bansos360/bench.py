@@ -125,6 +125,14 @@ def run_scale(scale: float, work: Path, seed: int = 42) -> dict:
     with stage(res, "bronze_rerun") as e:
         again = ingest_all(loader, raw)
         e["all_skipped"] = all(r.status == "skipped_duplicate" for r in again)
+    from bansos360.silver.build import build_all
+
+    with stage(res, "silver") as e:
+        e["batches"] = len(build_all(spark, cfg, lake=lake)["sources"]) + len(cfg.settings.periods)
+    latest = cfg.settings.periods[-1].id
+    with stage(res, "silver_one_period") as e:  # what adding or correcting one DTKS period costs in silver
+        build_all(spark, cfg, lake=lake, periods=[latest], programs=[])
+        e["period"] = latest
     return res
 
 

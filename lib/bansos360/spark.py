@@ -124,8 +124,13 @@ def get_spark(app_name: str = "bansos360", extra_conf: dict | None = None):
     Local defaults suit 2 cores: ``local[*]``, 4 shuffle partitions, AQE on, UI off.
     ``BANSOS_SPARK_MASTER`` overrides the master; ``BANSOS_SPARK_CONF`` adds ``k=v,k=v`` settings.
     """
+    import sys
+
     from pyspark.sql import SparkSession
 
+    # Python workers (used only to turn small local lists into DataFrames) must run this venv's
+    # interpreter, not whatever `python3` is first on PATH.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     active = SparkSession.getActiveSession()
     if active is not None:
         return active

@@ -144,7 +144,7 @@ def build_sources(spark, cfg: Config, lake=None, programs: list[str] | None = No
     out = {}
     if lakehouse.table_exists(spark, "bronze", "kpm", lake):
         kpm = lakehouse.read_table(spark, "bronze", "kpm", lake)
-        for prog in programs or _batches(kpm, "_program"):
+        for prog in programs if programs is not None else _batches(kpm, "_program"):
             df = pn.penerima_bansos(kpm.where(F.col("_program") == prog), prov, kec_prefixes, aliases)
             out[f"penerima_bansos:{prog}"] = run.write(df, "penerima_bansos", prog, f"program = '{prog}'", "program",
                                                        lake)
@@ -153,7 +153,7 @@ def build_sources(spark, cfg: Config, lake=None, programs: list[str] | None = No
         if not lakehouse.table_exists(spark, "bronze", table, lake):
             continue
         src = lakehouse.read_table(spark, "bronze", table, lake)
-        for period in periods or _batches(src, "_period"):
+        for period in periods if periods is not None else _batches(src, "_period"):
             df = fn(src.where(F.col("_period") == period))
             out[f"{table}:{period}"] = run.write(df, table, period, f"periode = '{period}'", "periode", lake)
     log.info("silver sources: %s", out)

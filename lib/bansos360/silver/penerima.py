@@ -44,7 +44,7 @@ def with_person_fields(prov_code: str, kec_prefixes: list[str], aliases,
                 .transform(idn.with_nik_checks("nik", "tanggal_lahir", "jenis_kelamin", prov_code=prov_code,
                                                kec_codes=kec_prefixes))
                 .withColumn("nama_norm", idn.normalize_name(F.col("nama")))
-                .withColumn("name_key", idn.name_key(F.col("nama")))
+                .withColumn("name_key", idn.key_of_normalized(F.col("nama_norm")))
                 .withColumn("nama_mask", idn.mask_name(F.col("nama")))
                 .withColumn("nik_mask", idn.mask_nik(F.col("nik")))
                 .transform(wilayah.with_wilayah_from_names("nama_kec", "nama_desa", aliases)))
