@@ -185,9 +185,17 @@ def lookup_key(col: str | Column) -> Column:
     return F.when(trimmed == "", F.lit(None).cast("string")).when(digits != "", digits).otherwise(text)
 
 
+def _lookup(mapping: Mapping[str, object], col: str | Column) -> Column:
+    """``mapping[lookup_key(col)]``, probing the raw cell first: a cell that already equals a key
+    (clean DTKS codes nearly always do) gives the same answer without the regex normalization,
+    which was most of the decoding time (8.9 s for ~17 columns of a 300 k-row ART period)."""
+    m = _literal_map(mapping)
+    return F.coalesce(F.try_element_at(m, _col(col)), F.element_at(m, lookup_key(col)))
+
+
 def canonical_code(col: str | Column, codelist: CodeList) -> Column:
     """The canonical code (string) of a raw cell, from a code or an alias/label text; null if unknown."""
-    return F.element_at(_literal_map(codelist.key_to_code()), lookup_key(col))
+    return _lookup(codelist.key_to_code(), col)
 
 
 def decode(col: str | Column, codelist: CodeList) -> Column:
@@ -197,7 +205,7 @@ def decode(col: str | Column, codelist: CodeList) -> Column:
     Pair it with :func:`code_valid` to tell "blank" from "unknown code".
     """
     labels = {key: codelist.codes[code] for key, code in codelist.key_to_code().items()}
-    return F.element_at(_literal_map(labels), lookup_key(col))
+    return _lookup(labels, col)
 
 
 def code_valid(col: str | Column, codelist: CodeList) -> Column:
@@ -217,7 +225,7 @@ def yes_no(col: str | Column, codelist: CodeList) -> Column:
         raise CodeListError(f"code list {codelist.label!r} is not a yes_no list")
     yes, no = codelist.yes_codes(), codelist.no_codes()
     flags = {key: (code in yes) for key, code in codelist.key_to_code().items() if code in yes | no}
-    return F.element_at(_literal_map(flags), lookup_key(col))
+    return _lookup(flags, col)
 
 
 def with_decoded(
