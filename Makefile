@@ -27,10 +27,12 @@ jars: install ## (re)fetch the Delta jars into the cache
 demo: install ## generate Trenggalek-scale data and run every pipeline stage that exists
 	$(CLI) generate --scale $(SCALE) --seed $(SEED) --out $(RAW)
 	$(CLI) ingest all --raw $(RAW)
+	$(CLI) silver build
 	$(CLI) tables
 	@echo
 	@echo "Raw files:        $(RAW)/ (ground truth in $(RAW)/_truth/)"
 	@echo "Bronze tables:    $(BANSOS_LAKEHOUSE)/bronze/ (bansos360 tables to list them)"
+	@echo "Silver tables:    $(BANSOS_LAKEHOUSE)/silver/ (quality results in silver._quality)"
 	@echo "Profile reports:  reports/ (open the HTML files in a browser)"
 
 test: install ## the full test suite
