@@ -7,6 +7,9 @@ checked on the project machines. Why these pins:
   pyspark 4.0.1-4.2.0 and asks Maven for ``io.delta:delta-spark_4.2_2.13``.
   4.4.1's jar was not served by Maven Central when this was set up, 4.4.0's is.
 * ``pandas<3``: pyspark 4.2 warns that it does not yet fully support pandas 3.
+* ``splink==5.0.0`` + ``duckdb``: record linkage of KPM/disability records to DTKS (silver).
+  Splink's DuckDB backend is the default (~10x faster than its Spark backend on one machine,
+  same links; docs/linkage.md); duckdb also runs the benchmark baseline.
 """
 
 from setuptools import find_namespace_packages, setup
@@ -35,10 +38,12 @@ setup(
         "PyYAML>=6.0",
         "typer>=0.12,<1",
         "psycopg[binary]>=3.2,<4",
+        "splink==5.0.0",
+        "duckdb>=1.1",
     ],
     extras_require={
         "dev": ["pytest>=8", "chispa==0.12.0", "ruff>=0.6"],
-        "bench": ["duckdb>=1.1", "matplotlib>=3.8", "psutil>=5.9"],
+        "bench": ["matplotlib>=3.8", "psutil>=5.9"],
     },
     entry_points={"console_scripts": ["bansos360=bansos360.cli:app"]},
 )

@@ -133,6 +133,12 @@ def run_scale(scale: float, work: Path, seed: int = 42) -> dict:
     with stage(res, "silver_one_period") as e:  # what adding or correcting one DTKS period costs in silver
         build_all(spark, cfg, lake=lake, periods=[latest], programs=[])
         e["period"] = latest
+    from bansos360.silver import linkage as lk
+
+    with stage(res, "linkage_scoring") as e:  # re-links from silver and scores against the truth
+        score = lk.score_generated(spark, raw, lake=lake, cfg=cfg)
+        score["stats"]["linkage"].pop("model", None)
+        e.update({k: score[k] for k in ("overall", "by_method", "by_source", "nik_ganda", "stats")})
     return res
 
 
@@ -154,7 +160,27 @@ def to_markdown(report: dict) -> str:
                          f"{xr['openpyxl_s']} | | {xr['rows']} | identical text: {xr['identical_text']} |")
         for src, s in run.get("bronze", {}).get("per_source", {}).items():
             lines.append(f"| {run['scale']} | bronze: {src} | {s['seconds']} | | {s['rows']} | {s['rows_per_s']} |")
+    lines += linkage_markdown(report)
     return "\n".join(lines) + "\n"
+
+
+def linkage_markdown(report: dict) -> list[str]:
+    """Linkage precision / recall / F1 per method and overall, per scale (against the generator's truth)."""
+    out = []
+    for run in report["runs"]:
+        sc = run.get("linkage_scoring")
+        if not sc or "overall" not in sc:
+            continue
+        if not out:
+            out = ["", "Record linkage against the generator's ground truth (KPM + disability records):", "",
+                   "| scale | method | records | links | precision | recall | F1 |", "|---|---|---|---|---|---|---|"]
+        for name, m in [("overall", sc["overall"]), *sc["by_method"].items()]:
+            out.append(f"| {run['scale']} | {name} | {m['records']} | {m['links']} | {m['precision']} | "
+                       f"{m['recall']} | {m['f1']} |")
+        g = sc["nik_ganda"]
+        out.append(f"| {run['scale']} | NIK ganda: carriers flagged / in truth | {g['carriers_in_truth']} | "
+                   f"{g['carriers_flagged']} | {g['niks_flagged_with_carrier']}/{g['niks_flagged']} NIKs | | |")
+    return out
 
 
 def run(scales: list[float], out_dir: Path = Path("bench/results"), work: Path = Path("data/bench")) -> Path:

@@ -157,15 +157,86 @@ app.add_typer(silver_app, name="silver")
 
 @silver_app.command("build")
 def silver_build(period: list[str] | None = typer.Option(None, "--period", help="only these periods (repeatable)"),
+                 program: list[str] | None = typer.Option(None, "--program",
+                                                          help="only these KPM programs (repeatable)"),
                  conf: Path | None = ConfOpt, lakehouse_dir: Path | None = LakeOpt):
-    """Rebuild silver tables (DTKS per period, KPM per program, disability and usulan per period)."""
+    """Rebuild silver tables (DTKS per period, KPM per program, disability and usulan per period),
+    then link KPM and disability records to DTKS and list NIK ganda.
+
+    Nothing named: everything. --period P: that DTKS period (+ disability/usulan of P), then all
+    links. --program X: that program's list and links only."""
     from bansos360.config import Config
     from bansos360.silver.build import build_all
     from bansos360.spark import get_spark
 
     out = _run(lambda: build_all(get_spark("bansos360-silver"), Config(conf), periods=period or None,
-                                 lake=lakehouse_dir))
+                                 programs=program or None, lake=lakehouse_dir))
     typer.echo(json.dumps(out, indent=1))
+
+
+pg_app = typer.Typer(no_args_is_help=True,
+                     help="The embedded local PostgreSQL cluster ($BANSOS_PG_DATA or .pgdata/), used when BANSOS_PG_URL is unset.")
+app.add_typer(pg_app, name="pg")
+
+
+def _embedded():
+    from bansos360.publish.embedded import EmbeddedPostgres
+
+    return EmbeddedPostgres()
+
+
+@pg_app.command("start")
+def pg_start():
+    """Create (first time) and start the embedded cluster; prints its URL. A running cluster is reused."""
+    typer.echo(_run(lambda: _embedded().start()))
+
+
+@pg_app.command("stop")
+def pg_stop():
+    """Stop the embedded cluster."""
+    stopped = _run(lambda: _embedded().stop())
+    typer.echo("stopped" if stopped else "not running")
+
+
+@pg_app.command("url")
+def pg_url_cmd():
+    """Print the URL publish uses: $BANSOS_PG_URL, else the running embedded cluster's."""
+    from bansos360.publish.embedded import pg_url
+
+    typer.echo(_run(pg_url, start=False))
+
+
+@pg_app.command("status")
+def pg_status():
+    """Data folder, running or not, URL and log file of the embedded cluster (exit 1 when not running)."""
+    st = _run(lambda: _embedded().status())
+    typer.echo(json.dumps(st, indent=1))
+    if not st["running"]:
+        raise typer.Exit(1)
+
+
+@app.command("publish")
+def publish_cmd(mart: list[str] | None = typer.Option(None, "--mart", help="only these marts (repeatable); default: every built mart"),
+                lake: Path | None = typer.Option(None, "--lake", "--lakehouse", help="lakehouse folder (default: $BANSOS_LAKEHOUSE or lakehouse/)"),
+                url: str | None = typer.Option(None, "--url", help="PostgreSQL URL (default: $BANSOS_PG_URL, else the embedded cluster)")):
+    """Publish gold marts to PostgreSQL (schemas gold/terbatas, masked views, roles, RLS; atomic swap per mart)."""
+    from bansos360.spark import get_spark
+
+    def run():
+        from bansos360.gold.registry import load_all
+        from bansos360.publish.pg import PublishError, publish
+
+        marts = None
+        if mart:
+            known = load_all()
+            unknown = [m for m in mart if m not in known]
+            if unknown:
+                raise PublishError(f"unknown mart(s) {unknown}; registered: {sorted(known)}")
+            marts = [known[m] for m in mart]
+        return publish(get_spark("bansos360-publish"), marts, lake=lake, url=url)
+
+    for summary in _run(run):
+        typer.echo(json.dumps(summary, default=str))
 
 
 def main():  # pragma: no cover - console entry

@@ -1,8 +1,9 @@
 """Silver build (DTKS part): ``silver.individu``, ``silver.rumah_tangga`` and ``silver.ref_wilayah``.
 
 Each period is rebuilt from bronze and written with ``replaceWhere periode = '<p>'``, so adding a
-DTKS period recomputes only that period and re-running is idempotent. KPM recipients, disability,
-usulan, record linkage and quality rules are the rest of the silver issue (not built yet).
+DTKS period recomputes only that period and re-running is idempotent. :func:`build_sources` does
+the same for KPM lists (per program), disability and usulan (per period); :func:`build_links` links
+KPM and disability records to DTKS individuals and lists NIK ganda (``silver.linkage``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ from bansos360.silver import codes as cd
 from bansos360.silver import dtks, wilayah
 
 log = logging.getLogger(__name__)
+
+#: ``program`` value given to disability-register records where they sit beside KPM records
+#: (one linkage run, ``silver.nik_ganda``).
+DISABILITY_PROGRAM = "DISABILITAS"
 
 
 class Run:
@@ -162,13 +167,89 @@ def build_sources(spark, cfg: Config, lake=None, programs: list[str] | None = No
     return out
 
 
+def build_links(spark, cfg: Config, lake=None, programs: list[str] | None = None, run: Run | None = None,
+                dtks_changed: bool = True) -> dict:
+    """Link KPM records (``silver.link_penerima_dtks``) and disability records
+    (``silver.link_disabilitas_dtks``) to ``silver.individu``; rebuild ``silver.nik_ganda``.
+
+    Links depend on every DTKS period (the latest one decides ``nik_latest``), so when DTKS changed
+    (``dtks_changed``) every link is recomputed; when only some program lists changed, only their
+    links are (``replaceWhere program IN (...)``). Returns counts per method and timings.
+    """
+    from bansos360.silver import linkage as lk
+
+    own_run = run is None
+    run = run or Run(cfg)
+    lcfg = lk.load_linkage_config(cfg.conf_dir)
+    out: dict = {}
+    if not lakehouse.table_exists(spark, "silver", "individu", lake):
+        raise BansosError("silver.individu does not exist yet: build DTKS before linking")
+    individu = lakehouse.read_table(spark, "silver", "individu", lake)
+    # Both sources in one linkage run: DTKS persons are prepared once and Splink trains on both.
+    frames, tables = [], []
+    if lakehouse.table_exists(spark, "silver", "penerima_bansos", lake):
+        kpm = lakehouse.read_table(spark, "silver", "penerima_bansos", lake)
+        todo = None if dtks_changed or programs is None else list(programs)
+        if todo is not None:
+            kpm = kpm.where(F.col("program").isin(*todo))
+        frames.append(kpm)
+        tables.append(("link_penerima_dtks", F.col("program") != DISABILITY_PROGRAM, todo, "program"))
+    if lakehouse.table_exists(spark, "silver", "disabilitas", lake) and dtks_changed:
+        frames.append(lakehouse.read_table(spark, "silver", "disabilitas", lake)
+                      .withColumn("program", F.lit(DISABILITY_PROGRAM)))
+        tables.append(("link_disabilitas_dtks", F.col("program") == DISABILITY_PROGRAM, None, None))
+    if frames:
+        t0 = time.monotonic()
+        recs = frames[0] if len(frames) == 1 else frames[0].unionByName(frames[1], allowMissingColumns=True)
+        stats: dict = {}
+        links = lk.link_to_dtks(recs, individu, lcfg, stats=stats)
+        out["linkage"] = {"seconds": round(time.monotonic() - t0, 1),
+                          "splink": {k: v for k, v in stats.items() if k != "model"}}
+        for table, which, todo, part in tables:
+            df = links.where(which)
+            if part is None:
+                df = df.drop("program")
+            predicate = None
+            if todo is not None:
+                predicate = "program IN (" + ", ".join(f"'{p}'" for p in todo) + ")"
+            version = run.write(df, table, ",".join(todo) if todo else "all", predicate, part, lake)
+            methods = {r[0]: r[1] for r in df.groupBy("match_method").count().collect()}
+            out[table] = {"version": version, "methods": methods}
+            log.info("silver %s v%s: %s", table, version, methods)
+    # NIK ganda across every KPM list and the disability register (cheap: rebuilt whole)
+    frames = []
+    if lakehouse.table_exists(spark, "silver", "penerima_bansos", lake):
+        frames.append(lakehouse.read_table(spark, "silver", "penerima_bansos", lake))
+    if lakehouse.table_exists(spark, "silver", "disabilitas", lake):
+        frames.append(lakehouse.read_table(spark, "silver", "disabilitas", lake)
+                      .withColumn("program", F.lit(DISABILITY_PROGRAM)))
+    if frames:
+        t0 = time.monotonic()
+        recs = frames[0] if len(frames) == 1 else frames[0].unionByName(frames[1], allowMissingColumns=True)
+        version = run.write(lk.nik_ganda(recs, lcfg), "nik_ganda", "all", None, None, lake)
+        out["nik_ganda"] = {"version": version, "seconds": round(time.monotonic() - t0, 1)}
+    if own_run:
+        run.flush(spark, lake)
+    return out
+
+
 def build_all(spark, cfg: Config, lake=None, periods: list[str] | None = None,
               programs: list[str] | None = None) -> dict:
-    """The whole silver build that exists so far: DTKS tables, then the other sources; one quality run."""
+    """The whole silver build: DTKS tables, the other sources, then linkage; one quality run.
+
+    With ``periods`` only those DTKS periods (and the disability/usulan batches of those periods)
+    are rebuilt; with only ``programs`` no DTKS period is rebuilt and only those programs' links.
+    """
     run = Run(cfg)
     try:
-        out = {"dtks": build_dtks(spark, cfg, periods=periods, lake=lake, run=run),
-               "sources": build_sources(spark, cfg, lake=lake, programs=programs, periods=periods, run=run)}
+        dtks_changed = periods is not None or programs is None
+        # a new DTKS period does not change any KPM list: rebuild program lists only when asked/all
+        src_programs = programs if programs is not None else ([] if periods is not None else None)
+        src_periods = periods if periods is not None else ([] if programs is not None else None)
+        out = {"dtks": build_dtks(spark, cfg, periods=periods, lake=lake, run=run) if dtks_changed else {},
+               "sources": build_sources(spark, cfg, lake=lake, programs=src_programs, periods=src_periods,
+                                        run=run)}
+        out["links"] = build_links(spark, cfg, lake=lake, programs=programs, run=run, dtks_changed=dtks_changed)
     finally:
         run.flush(spark, lake)
     return out
