@@ -239,6 +239,42 @@ def publish_cmd(mart: list[str] | None = typer.Option(None, "--mart", help="only
         typer.echo(json.dumps(summary, default=str))
 
 
+gold_app = typer.Typer(no_args_is_help=True, help="Gold marts for the dashboards.")
+app.add_typer(gold_app, name="gold")
+
+
+@gold_app.command("build")
+def gold_build(mart: list[str] | None = typer.Option(None, "--mart", help="only these marts (repeatable)"),
+               no_early_warning: bool = typer.Option(False, "--no-early-warning",
+                                                     help="skip the early-warning check"),
+               conf: Path | None = ConfOpt, lakehouse_dir: Path | None = LakeOpt):
+    """Build the gold marts from silver, then check early-warning thresholds (gold.peringatan)."""
+    from bansos360.config import Config
+    from bansos360.gold.build import build_gold
+    from bansos360.spark import get_spark
+
+    out = _run(lambda: build_gold(get_spark("bansos360-gold"), Config(conf), lake=lakehouse_dir,
+                                  marts=mart or None, early_warning=not no_early_warning))
+    typer.echo(json.dumps(out, indent=1, default=str))
+
+
+@gold_app.command("docs")
+def gold_docs(out: Path = typer.Option(Path("docs/marts.md"), help="output file")):
+    """Write docs/marts.md from the mart registry (every mart, its columns and where it is published)."""
+    from bansos360.gold import docs
+
+    typer.echo(f"written {docs.write(out)}")
+
+
+@gold_app.command("list")
+def gold_list():
+    """List the registered marts with their dashboards, schema and grain."""
+    from bansos360.gold import registry
+
+    for m in registry.load_all().values():
+        typer.echo(f"{m.schema}.{m.name}\t{','.join(m.dashboards)}\t{m.grain}")
+
+
 def main():  # pragma: no cover - console entry
     app()
 

@@ -92,6 +92,19 @@ class GoldContext:
         return cls(spark=spark, settings=cfg.settings, conf_dir=cfg.conf_dir, periods=periods, **frames)
 
     # ------------------------------------------------------------------ helpers for marts
+    def shared(self, key: str, build) -> DataFrame:
+        """``build()`` once per context, persisted: frames several marts read (e.g. the KPM records
+        with their links) are computed once per gold build. Same inputs, same frame: marts stay pure."""
+        cache = self.__dict__.setdefault("_shared", {})
+        if key not in cache:
+            cache[key] = build().persist()
+        return cache[key]
+
+    def release(self) -> None:
+        """Unpersist every frame :meth:`shared` cached."""
+        for df in self.__dict__.pop("_shared", {}).values():
+            df.unpersist()
+
     def period_label(self, period: Column) -> Column:
         """Indonesian label of a period id column (``2020-10`` -> ``Oktober 2020``) from settings."""
         expr = F.lit(None).cast("string")

@@ -25,6 +25,7 @@ MART_MODULES = (
     "bansos360.gold.marts_dtks",
     "bansos360.gold.marts_360",
     "bansos360.gold.marts_tindak_lanjut",
+    "bansos360.gold.early_warning",
 )
 
 
@@ -33,7 +34,8 @@ class Mart:
     """Metadata of one gold mart."""
 
     name: str                       # table name without layer: "mart_kpm_overview"
-    fn: Callable                    # (GoldContext) -> DataFrame
+    fn: Callable | None             # (GoldContext) -> DataFrame; None: written by another step
+                                    # (e.g. gold.peringatan by early warning), published only
     dashboards: tuple[str, ...]     # ("D1",) ... ("D12",), or ("tindak_lanjut",)
     grain: str                      # English: what one row is
     description: str                # Bahasa Indonesia: table comment in PostgreSQL
@@ -66,8 +68,21 @@ def mart(name: str, *, dashboards: tuple[str, ...], grain: str, description: str
     return deco
 
 
+def register_table(name: str, *, dashboards: tuple[str, ...], grain: str, description: str,
+                   columns: dict[str, str], schema: Literal["gold", "terbatas"] = "gold",
+                   kecamatan_column: str | None = None, indexes: tuple[str, ...] = ()) -> Mart:
+    """Register a gold table that another step writes (no mart function): publish and docs see it,
+    the mart build skips it."""
+    m = Mart(name, None, tuple(dashboards), grain, description, dict(columns), schema, {}, tuple(indexes), (),
+             kecamatan_column, ())
+    MARTS[name] = m
+    return m
+
+
 def load_all() -> dict[str, Mart]:
-    """Import every module of :data:`MART_MODULES` that exists and return :data:`MARTS`."""
+    """Import every module of :data:`MART_MODULES` that exists and return :data:`MARTS`, ordered by
+    module (the order of :data:`MART_MODULES`), then by registration: the same order whatever was
+    imported first. Tables without a mart function (written by another step) come last."""
     import importlib
 
     for mod in MART_MODULES:
@@ -76,4 +91,8 @@ def load_all() -> dict[str, Mart]:
         except ModuleNotFoundError as exc:
             if exc.name != mod:
                 raise
+    rank = {mod: i for i, mod in enumerate(MART_MODULES)}
+    ordered = sorted(MARTS.values(), key=lambda m: rank.get(m.fn.__module__, len(rank)) if m.fn else len(rank) + 1)
+    MARTS.clear()
+    MARTS.update((m.name, m) for m in ordered)
     return MARTS

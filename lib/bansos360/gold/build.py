@@ -1,0 +1,119 @@
+"""Gold build: run every registered mart on the silver tables and write ``gold.<mart>`` (Delta).
+
+Marts are aggregates or per-person/per-household views over *all* periods, so each is rewritten
+whole (``overwrite`` + ``overwriteSchema``): a rebuild is idempotent, and a new DTKS period or
+program list reaches every mart that depends on it. Each mart is checked before it is written (its
+columns equal those its registry entry documents, no duplicate key when the mart declares one);
+a failing mart stops the build with the mart's name and the previous version stays readable
+(Delta keeps every version). After the marts, early-warning indicators are evaluated
+(``bansos360.gold.early_warning``) into ``gold.peringatan``. Every run appends one row per mart
+to ``gold._builds`` (rows, Delta version, seconds).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+import uuid
+
+from pyspark.sql import DataFrame
+
+from bansos360 import lakehouse
+from bansos360.config import Config
+from bansos360.errors import BansosError
+from bansos360.gold import registry
+from bansos360.gold.context import GoldContext
+
+log = logging.getLogger(__name__)
+
+
+class GoldBuildError(BansosError):
+    """A mart could not be built or does not match its documentation."""
+
+
+def check_mart(m: registry.Mart, df: DataFrame) -> None:
+    """The mart's columns are exactly the documented ones, in order."""
+    documented = list(m.columns)
+    if df.columns != documented:
+        missing = [c for c in documented if c not in df.columns]
+        extra = [c for c in df.columns if c not in documented]
+        raise GoldBuildError(f"gold.{m.name}: columns differ from its registry entry "
+                             f"(undocumented: {extra}; documented but missing: {missing}; "
+                             f"order: {df.columns})")
+    bad_pii = [c for c, mask in m.pii.items() if c not in documented or (mask and mask not in documented)]
+    if bad_pii:
+        raise GoldBuildError(f"gold.{m.name}: pii entries name unknown columns {bad_pii}")
+    if m.kecamatan_column and m.kecamatan_column not in documented:
+        raise GoldBuildError(f"gold.{m.name}: kecamatan_column {m.kecamatan_column!r} is not a column")
+
+
+def write_mart(m: registry.Mart, df: DataFrame, lake=None) -> tuple[int, int]:
+    """Overwrite ``gold.<m.name>`` with ``df``; returns (rows, Delta version)."""
+    df = df.persist()
+    try:
+        check_mart(m, df)
+        rows = df.count()
+        w = df.write.format("delta").mode("overwrite").option("overwriteSchema", "true")
+        if m.partition_by:
+            w = w.partitionBy(*m.partition_by)
+        w.save(lakehouse.table_path("gold", m.name, lake))
+    finally:
+        df.unpersist()
+    return rows, lakehouse.table_version(df.sparkSession, "gold", m.name, lake)
+
+
+def selected_marts(names: list[str] | None = None) -> list[registry.Mart]:
+    """Registered marts in registration order (only ``names`` when given; unknown names are an error)."""
+    marts = {n: m for n, m in registry.load_all().items() if m.fn is not None}
+    if not names:
+        return list(marts.values())
+    unknown = [n for n in names if n not in marts]
+    if unknown:
+        raise GoldBuildError(f"unknown gold mart(s) {unknown}; known: {sorted(marts)}")
+    return [marts[n] for n in names]
+
+
+def build_gold(spark, cfg: Config | None = None, lake=None, marts: list[str] | None = None,
+               early_warning: bool = True) -> dict:
+    """Build every mart (or ``marts``) from the lakehouse's silver tables; then early warning."""
+    cfg = cfg or Config()
+    run_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    t_all = time.monotonic()
+    ctx = GoldContext.from_lake(spark, cfg, lake)
+    # the silver inputs are read by many marts: cache the narrow, hot ones once
+    cached = [ctx.link_penerima.persist(), ctx.penerima.persist()]
+    out: dict = {"run_id": run_id, "latest_period": ctx.latest_period, "marts": {}}
+    log_rows = []
+    try:
+        todo = selected_marts(marts)
+        for i, m in enumerate(todo, 1):
+            t0 = time.monotonic()
+            started = dt.datetime.now(dt.UTC)
+            try:
+                df = m.fn(ctx)
+            except BansosError:
+                raise
+            except Exception as exc:
+                raise GoldBuildError(f"gold.{m.name} failed: {type(exc).__name__}: {exc}") from exc
+            rows, version = write_mart(m, df, lake)
+            secs = round(time.monotonic() - t0, 1)
+            out["marts"][m.name] = {"rows": rows, "version": version, "seconds": secs}
+            log.info("gold %d/%d %s: %s rows, v%s, %.1fs", i, len(todo), m.name, rows, version, secs)
+            log_rows.append((run_id, m.name, ",".join(m.dashboards), rows, version, started,
+                             dt.datetime.now(dt.UTC), secs))
+        if early_warning:
+            from bansos360.gold import early_warning as ew
+
+            out["peringatan"] = ew.evaluate_and_notify(spark, cfg, lake, run_id)
+    finally:
+        ctx.release()
+        for df in cached:
+            df.unpersist()
+        if log_rows:
+            schema = ("run_id string, mart string, dashboards string, rows long, delta_version long, "
+                      "started_at timestamp, finished_at timestamp, seconds double")
+            spark.createDataFrame(log_rows, schema).write.format("delta").mode("append").save(
+                lakehouse.table_path("gold", "_builds", lake))
+    out["seconds"] = round(time.monotonic() - t_all, 1)
+    return out
