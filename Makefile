@@ -9,7 +9,7 @@ SEED ?= 42
 RAW ?= data/raw
 export BANSOS_LAKEHOUSE ?= $(CURDIR)/lakehouse
 
-.PHONY: install demo test bench lint clean jars
+.PHONY: install demo test bench lint clean jars pg pg-stop publish
 
 install: $(VENV)/.installed ## venv with the package, dev and bench extras, Delta jars cached
 
@@ -24,16 +24,23 @@ $(VENV)/.installed: setup.py
 jars: install ## (re)fetch the Delta jars into the cache
 	$(PY) -c "from bansos360.spark import ensure_delta_jars; print(*ensure_delta_jars())"
 
-demo: install ## generate Trenggalek-scale data and run every pipeline stage that exists
+demo: install ## generate Trenggalek-scale data, run bronze -> silver -> gold -> PostgreSQL
 	$(CLI) generate --scale $(SCALE) --seed $(SEED) --out $(RAW)
 	$(CLI) ingest all --raw $(RAW)
 	$(CLI) silver build
+	$(CLI) gold build
+	@if [ -z "$$BANSOS_PG_URL" ]; then $(CLI) pg start; fi
+	$(CLI) publish
 	$(CLI) tables
 	@echo
 	@echo "Raw files:        $(RAW)/ (ground truth in $(RAW)/_truth/)"
 	@echo "Bronze tables:    $(BANSOS_LAKEHOUSE)/bronze/ (bansos360 tables to list them)"
 	@echo "Silver tables:    $(BANSOS_LAKEHOUSE)/silver/ (quality results in silver._quality)"
+	@echo "Gold marts:       $(BANSOS_LAKEHOUSE)/gold/ (bansos360 gold list; docs/marts.md)"
+	@echo "Early warning:    gold.peringatan (also in the log above)"
 	@echo "Profile reports:  reports/ (open the HTML files in a browser)"
+	@echo "PostgreSQL:       $$($(CLI) pg url)"
+	@echo "                  psql \"$$($(CLI) pg url)\" -c 'select * from gold.mart_kpm_overview limit 5'"
 
 test: install ## the full test suite
 	$(PY) -m pytest
@@ -41,8 +48,18 @@ test: install ## the full test suite
 bench: install ## benchmark: writes bench/results/<date>.json and .md
 	$(CLI) bench --scales 0.25,1
 
+pg: install ## start the embedded PostgreSQL (.pgdata/ or $BANSOS_PG_DATA) and print its URL; reused when running
+	$(CLI) pg start
+
+pg-stop: install ## stop the embedded PostgreSQL
+	$(CLI) pg stop
+
+publish: install ## publish the built gold marts to PostgreSQL ($BANSOS_PG_URL, else the embedded cluster)
+	$(CLI) publish
+
 lint: install
 	$(VENV)/bin/ruff check lib jobs dags tests
 
-clean: ## remove generated data, lakehouse, reports and the venv
-	rm -rf data lakehouse reports spark-warehouse $(VENV) .pytest_cache
+clean: ## stop the embedded PostgreSQL; remove generated data, lakehouse, reports, the cluster and the venv
+	-test -x $(CLI) && $(CLI) pg stop
+	rm -rf data lakehouse reports spark-warehouse .pgdata $(VENV) .pytest_cache
