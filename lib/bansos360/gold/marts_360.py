@@ -25,6 +25,7 @@ from bansos360.gold.marts_dtks import (
 from bansos360.gold.registry import mart
 from bansos360.silver import identity as idn
 from bansos360.silver.dtks import RT_ASSETS, RT_CODED, RT_COUNTS
+from bansos360.silver.linkage import with_person_key
 
 _DESA = ["kode_bps", "nama_kecamatan", "nama_desa"]
 _FLAG_COMMENTS = {f: f"Penanda {lbl} pada DTKS periode tersebut" for f, lbl in DTKS_FLAGS.items()}
@@ -34,14 +35,7 @@ _FLAG_COMMENTS = {f: f"Penanda {lbl} pada DTKS periode tersebut" for f, lbl in D
 def person_rows(ctx: GoldContext) -> DataFrame:
     """``silver.individu`` rows of the context periods with ``person_key``."""
     require(ctx, "individu")
-    ind = ctx.individu.where(F.col("periode").isin(ctx.periods))
-    valid = F.col("nik").isNotNull() & F.coalesce(F.col("nik_format_ok"), F.lit(False))
-    holders = F.when(valid, F.count(F.lit(1)).over(Window.partitionBy("periode", "nik")))
-    ind = ind.withColumn("_holders", holders)
-    shared = ind.where(F.col("_holders") > 1).select("nik").distinct().withColumn("_shared", F.lit(True))
-    ind = ind.join(F.broadcast(shared), "nik", "left")
-    key = F.when(valid & F.col("_shared").isNull(), F.col("nik")).otherwise(F.concat(F.lit("ART:"), F.col("idartbdt")))
-    return ind.withColumn("person_key", key).drop("_holders", "_shared")
+    return with_person_key(ctx.individu.where(F.col("periode").isin(ctx.periods)))
 
 
 def flags_text() -> Column:

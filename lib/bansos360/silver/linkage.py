@@ -278,17 +278,21 @@ def dtks_persons(individu: DataFrame, latest: str) -> DataFrame:
     A person is a NIK (valid and held by one IDARTBDT in each period it appears) — so someone who
     moved household and got a new IDARTBDT is one person — else a single IDARTBDT.
     """
-    ind = individu.where(F.col("periode") <= latest)
-    valid = F.col("nik_format_ok") & F.col("nik").isNotNull()
+    ind = with_person_key(individu.where(F.col("periode") <= latest))
+    latest_first = Window.partitionBy("person_key").orderBy(F.desc("periode"), F.asc("idartbdt"))
+    return (ind.withColumn("_rn", F.row_number().over(latest_first)).where(F.col("_rn") == 1).drop("_rn"))
+
+
+def with_person_key(individu: DataFrame) -> DataFrame:
+    """``silver.individu`` rows with ``person_key``: the NIK when it is valid and held by one
+    IDARTBDT in each period it appears in, else ``ART:<idartbdt>`` (also used by the 360 marts)."""
+    valid = F.coalesce(F.col("nik_format_ok"), F.lit(False)) & F.col("nik").isNotNull()
     per_period = Window.partitionBy("periode", "nik")
-    ind = ind.withColumn("_holders", F.when(valid, F.count(F.lit(1)).over(per_period)))
+    ind = individu.withColumn("_holders", F.when(valid, F.count(F.lit(1)).over(per_period)))
     shared = ind.where(F.col("_holders") > 1).select("nik").distinct().withColumn("_shared", F.lit(True))
     ind = ind.join(F.broadcast(shared), "nik", "left")
     key = F.when(valid & F.col("_shared").isNull(), F.col("nik")).otherwise(F.concat(F.lit("ART:"), F.col("idartbdt")))
-    latest_first = Window.partitionBy("person_key").orderBy(F.desc("periode"), F.asc("idartbdt"))
-    return (ind.withColumn("person_key", key)
-            .withColumn("_rn", F.row_number().over(latest_first)).where(F.col("_rn") == 1)
-            .drop("_rn", "_holders", "_shared"))
+    return ind.withColumn("person_key", key).drop("_holders", "_shared")
 
 
 # --------------------------------------------------------------------------- stage 1: exact NIK
