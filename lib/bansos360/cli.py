@@ -142,12 +142,16 @@ def tables(lakehouse_dir: Path | None = LakeOpt):
 
 @app.command()
 def bench(scales: str = typer.Option("0.25,1", help="comma-separated scales"),
+          with_scales: str = typer.Option("", "--with", help="extra scales to add, e.g. 4 (comma-separated)"),
           out: Path = typer.Option(Path("bench/results"), help="results folder"),
-          work: Path = typer.Option(Path("data/bench"), help="scratch folder for generated data and lakehouse")):
-    """Benchmark every existing stage at each scale; results to bench/results/<date>.json and .md."""
+          work: Path = typer.Option(Path("data/bench"), help="scratch folder for generated data and lakehouse"),
+          baseline: bool = typer.Option(True, help="run the DuckDB baseline and the cross-check")):
+    """Benchmark every stage at each scale (generate, bronze, silver, gold, publish, one new period,
+    DuckDB baseline, cross-check); results to bench/results/<date>.json, .md and .png."""
     from bansos360 import bench as b
 
-    path = _run(b.run, [float(s) for s in scales.split(",")], out, work)
+    values = [float(s) for s in f"{scales},{with_scales}".split(",") if s.strip()]
+    path = _run(b.run, list(dict.fromkeys(values)), out, work, baseline=baseline)
     typer.echo(path.with_suffix(".md").read_text())
 
 
