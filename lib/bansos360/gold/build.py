@@ -16,6 +16,7 @@ import datetime as dt
 import logging
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from pyspark.sql import DataFrame
 
@@ -49,18 +50,36 @@ def check_mart(m: registry.Mart, df: DataFrame) -> None:
 
 
 def write_mart(m: registry.Mart, df: DataFrame, lake=None) -> tuple[int, int]:
-    """Overwrite ``gold.<m.name>`` with ``df``; returns (rows, Delta version)."""
-    df = df.persist()
-    try:
-        check_mart(m, df)
-        rows = df.count()
-        w = df.write.format("delta").mode("overwrite").option("overwriteSchema", "true")
-        if m.partition_by:
-            w = w.partitionBy(*m.partition_by)
-        w.save(lakehouse.table_path("gold", m.name, lake))
-    finally:
-        df.unpersist()
-    return rows, lakehouse.table_version(df.sparkSession, "gold", m.name, lake)
+    """Overwrite ``gold.<m.name>`` with ``df`` (one Spark job); returns (rows, Delta version).
+
+    The row count comes from the Delta commit's own metrics (``numOutputRows``), so the mart is
+    computed once, not once to count and once to write."""
+    check_mart(m, df)
+    w = df.write.format("delta").mode("overwrite").option("overwriteSchema", "true")
+    if m.partition_by:
+        w = w.partitionBy(*m.partition_by)
+    path = lakehouse.table_path("gold", m.name, lake)
+    w.save(path)
+    version = lakehouse.table_version(df.sparkSession, "gold", m.name, lake)
+    rows = _rows_written(path, version)
+    if rows is None:  # not a local table or no metrics: count what was written
+        rows = lakehouse.read_table(df.sparkSession, "gold", m.name, lake).count()
+    return rows, version
+
+
+def _rows_written(path: str, version: int | None) -> int | None:
+    """``numOutputRows`` of the commit ``version`` of a local Delta table, if recorded."""
+    import json
+    from pathlib import Path
+
+    log_file = Path(path) / "_delta_log" / f"{version:020d}.json"
+    if version is None or not log_file.is_file():
+        return None
+    for line in log_file.read_text().splitlines():
+        info = json.loads(line).get("commitInfo")
+        if info and "numOutputRows" in info.get("operationMetrics", {}):
+            return int(info["operationMetrics"]["numOutputRows"])
+    return None
 
 
 def selected_marts(names: list[str] | None = None) -> list[registry.Mart]:
@@ -75,8 +94,9 @@ def selected_marts(names: list[str] | None = None) -> list[registry.Mart]:
 
 
 def build_gold(spark, cfg: Config | None = None, lake=None, marts: list[str] | None = None,
-               early_warning: bool = True) -> dict:
-    """Build every mart (or ``marts``) from the lakehouse's silver tables; then early warning."""
+               early_warning: bool = True, parallel: int = 3) -> dict:
+    """Build every mart (or ``marts``) from the lakehouse's silver tables, ``parallel`` at a time;
+    then early warning. The first failing mart stops the build (marts already written stay)."""
     cfg = cfg or Config()
     run_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     t_all = time.monotonic()
@@ -87,7 +107,8 @@ def build_gold(spark, cfg: Config | None = None, lake=None, marts: list[str] | N
     log_rows = []
     try:
         todo = selected_marts(marts)
-        for i, m in enumerate(todo, 1):
+
+        def one(m: registry.Mart) -> tuple:
             t0 = time.monotonic()
             started = dt.datetime.now(dt.UTC)
             try:
@@ -97,11 +118,18 @@ def build_gold(spark, cfg: Config | None = None, lake=None, marts: list[str] | N
             except Exception as exc:
                 raise GoldBuildError(f"gold.{m.name} failed: {type(exc).__name__}: {exc}") from exc
             rows, version = write_mart(m, df, lake)
-            secs = round(time.monotonic() - t0, 1)
-            out["marts"][m.name] = {"rows": rows, "version": version, "seconds": secs}
-            log.info("gold %d/%d %s: %s rows, v%s, %.1fs", i, len(todo), m.name, rows, version, secs)
-            log_rows.append((run_id, m.name, ",".join(m.dashboards), rows, version, started,
-                             dt.datetime.now(dt.UTC), secs))
+            return m, rows, version, started, round(time.monotonic() - t0, 1)
+
+        # Marts are independent: a few run at once so one mart's driver-side work (planning, Delta
+        # commit) overlaps another's tasks. Frames several marts share are built once (ctx.shared).
+        with ThreadPoolExecutor(max_workers=max(1, parallel), thread_name_prefix="gold") as pool:
+            futures = [pool.submit(one, m) for m in todo]
+            for i, fut in enumerate(as_completed(futures), 1):
+                m, rows, version, started, secs = fut.result()
+                out["marts"][m.name] = {"rows": rows, "version": version, "seconds": secs}
+                log.info("gold %d/%d %s: %s rows, v%s, %.1fs", i, len(todo), m.name, rows, version, secs)
+                log_rows.append((run_id, m.name, ",".join(m.dashboards), rows, version, started,
+                                 dt.datetime.now(dt.UTC), secs))
         if early_warning:
             from bansos360.gold import early_warning as ew
 

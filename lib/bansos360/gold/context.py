@@ -95,10 +95,16 @@ class GoldContext:
     def shared(self, key: str, build) -> DataFrame:
         """``build()`` once per context, persisted: frames several marts read (e.g. the KPM records
         with their links) are computed once per gold build. Same inputs, same frame: marts stay pure."""
-        cache = self.__dict__.setdefault("_shared", {})
-        if key not in cache:
-            cache[key] = build().persist()
-        return cache[key]
+        import threading
+
+        lock = self.__dict__.setdefault("_shared_lock", threading.RLock())
+        with lock:  # marts run in threads: build each shared frame once, materialized
+            cache = self.__dict__.setdefault("_shared", {})
+            if key not in cache:
+                df = build().persist()
+                df.count()
+                cache[key] = df
+            return cache[key]
 
     def release(self) -> None:
         """Unpersist every frame :meth:`shared` cached."""
