@@ -9,7 +9,7 @@ SEED ?= 42
 RAW ?= data/raw
 export BANSOS_LAKEHOUSE ?= $(CURDIR)/lakehouse
 
-.PHONY: install demo test bench lint clean jars pg pg-stop publish
+.PHONY: install demo test bench lint clean jars pg pg-binaries pg-stop publish
 
 install: $(VENV)/.installed ## venv with the package, dev and bench extras, Delta jars cached
 
@@ -24,7 +24,7 @@ $(VENV)/.installed: setup.py
 jars: install ## (re)fetch the Delta jars into the cache
 	$(PY) -c "from bansos360.spark import ensure_delta_jars; print(*ensure_delta_jars())"
 
-demo: install ## generate Trenggalek-scale data, run bronze -> silver -> gold -> PostgreSQL
+demo: install pg-binaries ## generate Trenggalek-scale data, run bronze -> silver -> gold -> PostgreSQL
 	$(CLI) generate --scale $(SCALE) --seed $(SEED) --out $(RAW)
 	$(CLI) ingest all --raw $(RAW)
 	$(CLI) silver build
@@ -47,6 +47,13 @@ test: install ## the full test suite
 
 bench: install ## benchmark: writes bench/results/<date>.json and .md
 	$(CLI) bench --scales 0.25,1
+
+pg-binaries: ## PostgreSQL server binaries for the embedded cluster (apt-get when root and missing)
+	@if [ -z "$$BANSOS_PG_URL" ] && ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; \
+	  else echo "PostgreSQL server binaries are needed (apt-get install -y postgresql) or set BANSOS_PG_URL"; exit 1; fi; \
+	fi
 
 pg: install ## start the embedded PostgreSQL (.pgdata/ or $BANSOS_PG_DATA) and print its URL; reused when running
 	$(CLI) pg start
