@@ -32,6 +32,9 @@ SILVER_TABLES = {
 #: label used for a missing desil in every mart
 NO_DESIL = "Tanpa desil"
 
+#: DTKS program flags of ``silver.individu`` (boolean columns) and their labels
+DTKS_FLAGS = {"ada_kks": "KKS", "ada_pbi": "KIS/PBI", "ada_kip": "KIP", "ada_pkh": "PKH", "ada_bpnt": "BPNT"}
+
 
 @dataclass
 class GoldContext:

@@ -14,18 +14,12 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
-from bansos360.gold.context import GoldContext
-from bansos360.gold.marts_dtks import (
-    DTKS_FLAGS,
-    LINKED_METHODS,
-    PLACE_COMMENTS,
-    place_cols,
-    require,
-)
+from bansos360.gold.context import DTKS_FLAGS, GoldContext
+from bansos360.gold.marts_dtks import PLACE_COMMENTS, place_cols, require
 from bansos360.gold.registry import mart
 from bansos360.silver import identity as idn
 from bansos360.silver.dtks import RT_ASSETS, RT_CODED, RT_COUNTS
-from bansos360.silver.linkage import with_person_key
+from bansos360.silver.linkage import LINKED_METHODS, with_person_key
 
 _DESA = ["kode_bps", "nama_kecamatan", "nama_desa"]
 _FLAG_COMMENTS = {f: f"Penanda {lbl} pada DTKS periode tersebut" for f, lbl in DTKS_FLAGS.items()}

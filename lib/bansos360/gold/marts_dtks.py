@@ -27,6 +27,7 @@ from bansos360.config import Strict, load_yaml_model
 from bansos360.gold.context import GoldContext
 from bansos360.gold.registry import mart
 from bansos360.silver import identity as idn
+from bansos360.silver.linkage import LINKED_METHODS
 
 # =========================================================================== shared helpers
 PLACE = ["kode_kec", "kode_bps", "nama_kecamatan", "nama_desa"]
@@ -37,9 +38,7 @@ PLACE_COMMENTS = {
     "nama_desa": "Nama desa/kelurahan",
 }
 #: DTKS program flags of silver.individu -> short label used in the marts
-DTKS_FLAGS = {"ada_kks": "KKS", "ada_pbi": "KIS/PBI", "ada_kip": "KIP", "ada_pkh": "PKH", "ada_bpnt": "BPNT"}
 #: match methods of the link tables that mean "linked to a DTKS individual"
-LINKED_METHODS = ("nik_latest", "nik_history", "probabilistic")
 
 
 def place_cols(kode_bps: str = "kode_bps", prefix: str = "") -> list[Column]:

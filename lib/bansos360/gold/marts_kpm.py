@@ -38,9 +38,10 @@ from pyspark.sql import functions as F
 
 from bansos360.config import Settings, Strict, load_yaml_model
 from bansos360.errors import ConfigError
-from bansos360.gold.context import GoldContext
+from bansos360.gold.context import DTKS_FLAGS, GoldContext
 from bansos360.gold.registry import mart
 from bansos360.silver import identity as idn
+from bansos360.silver.linkage import LINKED_METHODS
 
 RULES_FILE = "program_rules.yaml"
 
@@ -51,8 +52,6 @@ TIDAK_DIKETAHUI = "Tidak diketahui"
 SEMUA_KECAMATAN = "Semua kecamatan"
 SEMUA_DESA = "Semua desa"
 
-#: match methods that link a record to a DTKS individual (silver.linkage.LINKED_METHODS)
-LINKED_METHODS = ("nik_latest", "nik_history", "probabilistic")
 
 #: record status against DTKS -> Indonesian label
 STATUS_DTKS = {
@@ -65,7 +64,7 @@ KATEGORI_RIWAYAT = "Hanya di DTKS periode lama"
 KATEGORI_TIDAK = "Tidak ditemukan di DTKS"
 
 #: DTKS program flags of silver.individu a rule may test
-FLAG_COLUMNS = ("ada_kks", "ada_pbi", "ada_kip", "ada_pkh", "ada_bpnt")
+FLAG_COLUMNS = tuple(DTKS_FLAGS)
 
 #: NIK reason codes of silver (identity.normalize_id) -> D2 column
 NIK_REASON_COLUMNS = {
@@ -227,21 +226,9 @@ _INDIVIDU_COLS = ["kode_bps", "nama", "tanggal_lahir", "umur", "jenis_kelamin_la
                   *FLAG_COLUMNS]
 
 
-def _shared(ctx: GoldContext, key: str, build) -> DataFrame:
-    """``build()`` once per context, persisted: the KPM marts share :func:`kpm_records` (and D4 its
-    persons), so a gold build computes them once instead of once per mart. Same inputs, same frame:
-    the marts stay pure functions of the context."""
-    return ctx.shared(f"marts_kpm.{key}", build)
-
-
-def release_shared(ctx: GoldContext) -> None:
-    """Unpersist the frames :func:`_shared` cached on ``ctx`` (call after the KPM marts are written)."""
-    ctx.release()
-
-
 def kpm_records(ctx: GoldContext) -> DataFrame:
-    """:func:`build_kpm_records`, computed once per context (see :func:`_shared`)."""
-    return _shared(ctx, "kpm_records", lambda: build_kpm_records(ctx))
+    """:func:`build_kpm_records`, computed once per context (see :meth:`GoldContext.shared`)."""
+    return ctx.shared("marts_kpm.kpm_records", lambda: build_kpm_records(ctx))
 
 
 def build_kpm_records(ctx: GoldContext) -> DataFrame:
@@ -634,8 +621,8 @@ def kategori_desil(ctx: GoldContext) -> Column:
 
 # =========================================================================== D4
 def multi_program_persons(ctx: GoldContext) -> DataFrame:
-    """:func:`build_multi_program_persons`, computed once per context (see :func:`_shared`)."""
-    return _shared(ctx, "multi_program_persons", lambda: build_multi_program_persons(ctx))
+    """:func:`build_multi_program_persons`, computed once per context (see :meth:`GoldContext.shared`)."""
+    return ctx.shared("marts_kpm.multi_program_persons", lambda: build_multi_program_persons(ctx))
 
 
 def build_multi_program_persons(ctx: GoldContext) -> DataFrame:
