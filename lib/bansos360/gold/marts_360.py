@@ -11,15 +11,16 @@ DTKS (``silver.link_penerima_dtks``, methods nik_latest/nik_history/probabilisti
 
 from __future__ import annotations
 
-from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from bansos360.frames import latest_rows
 from bansos360.gold.context import DTKS_FLAGS, GoldContext
 from bansos360.gold.marts_dtks import PLACE_COMMENTS, place_cols, require
 from bansos360.gold.registry import mart
 from bansos360.silver import identity as idn
 from bansos360.silver.dtks import RT_ASSETS, RT_CODED, RT_COUNTS
-from bansos360.silver.linkage import LINKED_METHODS, with_person_key
+from bansos360.silver.linkage import LINKED_METHODS, shared_niks, with_person_key
 
 _DESA = ["kode_bps", "nama_kecamatan", "nama_desa"]
 _FLAG_COMMENTS = {f: f"Penanda {lbl} pada DTKS periode tersebut" for f, lbl in DTKS_FLAGS.items()}
@@ -29,7 +30,8 @@ _FLAG_COMMENTS = {f: f"Penanda {lbl} pada DTKS periode tersebut" for f, lbl in D
 def person_rows(ctx: GoldContext) -> DataFrame:
     """``silver.individu`` rows of the context periods with ``person_key``."""
     require(ctx, "individu")
-    return with_person_key(ctx.individu.where(F.col("periode").isin(ctx.periods)))
+    ind = ctx.individu.where(F.col("periode").isin(ctx.periods))
+    return with_person_key(ind, ctx.shared("marts_360.shared_niks", lambda: shared_niks(ind)))
 
 
 def flags_text() -> Column:
@@ -122,8 +124,7 @@ def mart_360_individu(ctx: GoldContext) -> DataFrame:
         F.array_join(F.transform(F.array_sort(F.collect_list(hist_item)), lambda s: s["t"]), " | ")
         .alias("riwayat_program_dtks"),
         *[F.coalesce(F.max(F.col(f)), F.lit(False)).alias(f"pernah_{f[4:]}") for f in DTKS_FLAGS])
-    latest_first = Window.partitionBy("person_key").orderBy(F.desc("periode"), F.asc("idartbdt"))
-    last = rows.withColumn("_rn", F.row_number().over(latest_first)).where(F.col("_rn") == 1).drop("_rn")
+    last = latest_rows(rows, "person_key", tiebreak=("idartbdt", "_row_number"))
     rt = ctx.rumah_tangga.select("periode", "idbdt", "nama_krt", "nama_krt_mask", "alamat", "desil", "desil_scheme")
     art_person = rows.select("idartbdt", "periode", "person_key")
     kpm = kpm_programs(linked_kpm(ctx).join(art_person, ["idartbdt", "periode"]), ["person_key"])
@@ -221,11 +222,9 @@ _HOUSING_COLUMNS = {
 def _latest_households(ctx: GoldContext) -> DataFrame:
     require(ctx, "rumah_tangga")
     rt = ctx.rumah_tangga.where(F.col("periode").isin(ctx.periods) & F.col("idbdt").isNotNull())
-    w = Window.partitionBy("idbdt").orderBy(F.desc("periode"))
     hist = rt.groupBy("idbdt").agg(F.countDistinct("periode").cast("long").alias("jumlah_periode_dtks"),
                                    F.array_join(F.array_sort(F.collect_set("periode")), ", ").alias("periode_terdaftar"))
-    return (rt.withColumn("_rn", F.row_number().over(w)).where(F.col("_rn") == 1).drop("_rn")
-            .join(hist, "idbdt"))
+    return latest_rows(rt, "idbdt").join(hist, "idbdt")
 
 
 @mart("mart_360_rumah_tangga", dashboards=("D10",), schema="terbatas",

@@ -41,6 +41,7 @@ from pyspark.sql import types as T
 
 from bansos360.config import Config, Strict, default_conf_dir, load_yaml_model
 from bansos360.errors import BansosError
+from bansos360.frames import latest_rows
 
 log = logging.getLogger(__name__)
 
@@ -273,26 +274,36 @@ def latest_period(individu: DataFrame, cfg: LinkageConfig) -> str:
 
 
 def dtks_persons(individu: DataFrame, latest: str) -> DataFrame:
-    """One row per DTKS person up to ``latest``: the person's latest row, with its ``person_key``.
+    """One row per DTKS person up to ``latest``: the person's latest row (smallest IDARTBDT, then
+    file row, within that period), with its ``person_key``.
 
     A person is a NIK (valid and held by one IDARTBDT in each period it appears) — so someone who
     moved household and got a new IDARTBDT is one person — else a single IDARTBDT.
     """
     ind = with_person_key(individu.where(F.col("periode") <= latest))
-    latest_first = Window.partitionBy("person_key").orderBy(F.desc("periode"), F.asc("idartbdt"))
-    return (ind.withColumn("_rn", F.row_number().over(latest_first)).where(F.col("_rn") == 1).drop("_rn"))
+    return latest_rows(ind, "person_key", tiebreak=("idartbdt", "_row_number"))
 
 
-def with_person_key(individu: DataFrame) -> DataFrame:
+def _valid_nik() -> Column:
+    return F.coalesce(F.col("nik_format_ok"), F.lit(False)) & F.col("nik").isNotNull()
+
+
+def shared_niks(individu: DataFrame) -> DataFrame:
+    """Valid NIKs held by more than one ``silver.individu`` row in some period (one column ``nik``);
+    computed on the two key columns only, so the wide rows are never shuffled for it."""
+    return (individu.where(_valid_nik()).groupBy("periode", "nik").count().where(F.col("count") > 1)
+            .select("nik").distinct())
+
+
+def with_person_key(individu: DataFrame, shared: DataFrame | None = None) -> DataFrame:
     """``silver.individu`` rows with ``person_key``: the NIK when it is valid and held by one
-    IDARTBDT in each period it appears in, else ``ART:<idartbdt>`` (also used by the 360 marts)."""
-    valid = F.coalesce(F.col("nik_format_ok"), F.lit(False)) & F.col("nik").isNotNull()
-    per_period = Window.partitionBy("periode", "nik")
-    ind = individu.withColumn("_holders", F.when(valid, F.count(F.lit(1)).over(per_period)))
-    shared = ind.where(F.col("_holders") > 1).select("nik").distinct().withColumn("_shared", F.lit(True))
-    ind = ind.join(F.broadcast(shared), "nik", "left")
-    key = F.when(valid & F.col("_shared").isNull(), F.col("nik")).otherwise(F.concat(F.lit("ART:"), F.col("idartbdt")))
-    return ind.withColumn("person_key", key).drop("_holders", "_shared")
+    IDARTBDT in each period it appears in, else ``ART:<idartbdt>`` (also used by the 360 marts).
+    ``shared``: :func:`shared_niks` of ``individu`` when already computed (a few hundred rows,
+    broadcast)."""
+    shared = shared_niks(individu) if shared is None else shared
+    ind = individu.join(F.broadcast(shared.select("nik").withColumn("_shared", F.lit(True))), "nik", "left")
+    key = F.when(_valid_nik() & F.col("_shared").isNull(), F.col("nik")).otherwise(F.concat(F.lit("ART:"), F.col("idartbdt")))
+    return ind.withColumn("person_key", key).drop("_shared")
 
 
 # --------------------------------------------------------------------------- stage 1: exact NIK
