@@ -425,9 +425,14 @@ def _usulan_units(ctx: GoldContext) -> DataFrame:
         F.coalesce(F.upper(F.trim(F.col("jenis_usulan"))), F.lit("TIDAK DIKETAHUI")).alias("jenis_usulan"),
         F.struct(*_DESA).alias("_place"))
     ind = ctx.individu.where(F.col("periode").isin(ctx.periods))
-    niks = ind.where(F.col("nik").isNotNull()).select("periode", "nik").distinct().withColumn("_nik_ok", F.lit(True))
-    kks = ind.where(F.col("no_kk").isNotNull()).select("periode", "no_kk").distinct().withColumn("_kk_ok", F.lit(True))
-    hhs = ind.select("periode", "idbdt").distinct().withColumn("_rt_ok", F.lit(True))
+
+    def found(col: str, flag: str) -> DataFrame:
+        # DTKS rows are first cut to the proposed keys (a broadcast semi join, no shuffle of DTKS)
+        proposed = F.broadcast(us.where(F.col(col).isNotNull()).select("periode", col).distinct())
+        return (ind.select("periode", col).join(proposed, ["periode", col], "left_semi").distinct()
+                .withColumn(flag, F.lit(True)))
+
+    niks, kks, hhs = found("nik", "_nik_ok"), found("no_kk", "_kk_ok"), found("idbdt", "_rt_ok")
     us = (us.join(niks, ["periode", "nik"], "left").join(kks, ["periode", "no_kk"], "left")
           .join(hhs, ["periode", "idbdt"], "left"))
     nik_ok = F.coalesce(F.col("_nik_ok"), F.lit(False))
