@@ -1,6 +1,7 @@
 """Benchmark helpers that tests can check without timing anything."""
 
 import datetime as dt
+import json
 
 from bansos360.bench import (
     PeakRss,
@@ -112,3 +113,19 @@ def test_chart_is_a_png(tmp_path):
     report = _report(_run(0.25, 20, 30, 20, 10, 40, 5), _run(1.0, 60, 100, 60, 30, 80, 20))
     path = render_chart(report, tmp_path / "chart.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 5000
+
+
+def test_report_is_written_after_each_scale_and_says_when_partial(tmp_path):
+    from bansos360.bench import write_report
+
+    report = _report(_run(1.0, 60, 100, 60, 30, 80, 20))
+    report.update(scales=[1.0, 4.0], complete=False)
+    path = tmp_path / "r.json"
+    write_report(report, path)
+    md = path.with_suffix(".md").read_text()
+    assert "**Partial:** scales [1.0] of [1.0, 4.0]" in md
+    assert json.loads(path.read_text())["complete"] is False
+    assert path.with_suffix(".png").read_bytes()[:4] == b"\x89PNG"
+    report["complete"] = True
+    write_report(report, path)
+    assert "Partial" not in path.with_suffix(".md").read_text()

@@ -316,10 +316,14 @@ def to_markdown(report: dict) -> str:
     """The results as Markdown: stages per scale, baseline and ratios, new period, cross-check,
     targets, linkage. Works for result files of earlier versions (missing parts are left out)."""
     lines = [f"Benchmark {report['date']} on {report['machine']['cpus']} CPUs, {report['machine']['memory_gb']} GB",
-             "", "Per-source bronze seconds are each load's latency from the start of its reading, which overlaps "
-             "the previous load's writes, so they add up to more than the stage time. Peak RSS: total / driver "
-             "(this Python process) / JVM (its child processes).", "",
-             "| scale | stage | seconds | peak RSS MB | rows | rows/s |", "|---|---|---|---|---|---|"]
+             ""]
+    if report.get("complete") is False:
+        done = [r["scale"] for r in report["runs"]]
+        lines += [f"**Partial:** scales {done} of {report.get('scales')} have run so far.", ""]
+    lines += ["Per-source bronze seconds are each load's latency from the start of its reading, which overlaps "
+              "the previous load's writes, so they add up to more than the stage time. Peak RSS: total / driver "
+              "(this Python process) / JVM (its child processes).", "",
+               "| scale | stage | seconds | peak RSS MB | rows | rows/s |", "|---|---|---|---|---|---|"]
     for run in report["runs"]:
         for name, e in run.items():
             if not isinstance(e, dict) or e.get("seconds") is None and "peak_rss_mb" not in e:
@@ -476,21 +480,31 @@ def linkage_markdown(report: dict) -> list[str]:
 
 def run(scales: list[float], out_dir: Path = Path("bench/results"), work: Path = Path("data/bench"),
         baseline: bool = True) -> Path:
-    """Run the benchmark at every scale and write ``<date>.json``, ``<date>.md`` and ``<date>.png``."""
-    report = {"date": dt.datetime.now().strftime("%Y-%m-%dT%H-%M"), "machine": machine(), "runs": []}
-    for scale in scales:
-        report["runs"].append(run_scale(scale, work / f"scale_{scale}", baseline=baseline))
-    report["targets"] = evaluate_targets(report["runs"])
+    """Run the benchmark at every scale and write ``<date>.json``, ``<date>.md`` and ``<date>.png``.
+
+    The report is rewritten after each scale, so a long last scale (4) that fails or is stopped
+    leaves the figures of the scales before it; ``complete`` says whether every scale ran."""
+    report = {"date": dt.datetime.now().strftime("%Y-%m-%dT%H-%M"), "machine": machine(), "runs": [],
+              "scales": list(scales), "complete": False}
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{report['date']}.json"
+    for scale in scales:
+        report["runs"].append(run_scale(scale, work / f"scale_{scale}", baseline=baseline))
+        report["complete"] = len(report["runs"]) == len(scales)
+        write_report(report, path)
+    log.info("benchmark written to %s", path)
+    return path
+
+
+def write_report(report: dict, path: Path) -> None:
+    """Targets, chart (PNG), JSON and Markdown of the runs so far."""
+    report["targets"] = evaluate_targets(report["runs"])
     try:
         report["chart"] = render_chart(report, path.with_suffix(".png")).name
     except Exception as exc:  # a chart problem must not lose the measurements
         log.warning("benchmark chart not written: %s", exc)
     path.write_text(json.dumps(report, indent=1, default=str))
     path.with_suffix(".md").write_text(to_markdown(report))
-    log.info("benchmark written to %s", path)
-    return path
 
 
 def _openpyxl_rows(path: Path) -> dict:
