@@ -160,7 +160,9 @@ def get_spark(app_name: str = "bansos360", extra_conf: dict | None = None):
         builder = builder.master(os.environ.get("BANSOS_SPARK_MASTER", "local[*]"))
         jars = os.environ.get("BANSOS_SPARK_JARS")
         conf["spark.jars"] = jars if jars else ",".join(ensure_delta_jars())
-        conf["spark.driver.memory"] = os.environ.get("BANSOS_DRIVER_MEMORY", "4g")
+        # 8 GB: publish holds the largest mart as Arrow in the driver (7.5 M rows, ~1.1 GB at scale 4)
+        conf["spark.driver.memory"] = os.environ.get("BANSOS_DRIVER_MEMORY", "8g")
+        conf["spark.driver.maxResultSize"] = os.environ.get("BANSOS_DRIVER_MAX_RESULT_SIZE", "4g")
     for item in filter(None, os.environ.get("BANSOS_SPARK_CONF", "").split(",")):
         key, _, value = item.partition("=")
         conf[key.strip()] = value.strip()

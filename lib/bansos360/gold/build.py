@@ -29,6 +29,10 @@ from bansos360.gold.context import GoldContext
 log = logging.getLogger(__name__)
 
 
+#: rows per Parquet file of a gold table (see :func:`write_mart`)
+MAX_RECORDS_PER_FILE = 250_000
+
+
 class GoldBuildError(BansosError):
     """A mart could not be built or does not match its documentation."""
 
@@ -59,6 +63,9 @@ def write_mart(m: registry.Mart, df: DataFrame, lake=None) -> tuple[int, int]:
     # A mart is always read whole (publish, cross-checks): per-file column statistics for data
     # skipping would never be used, and computing them over 60-column detail marts costs time.
     w = w.option("delta.dataSkippingNumIndexedCols", "0")
+    # Files of bounded rows: publish then reads a detail mart in bounded pieces (one 6 M-row file
+    # at scale 4 made one Arrow task result larger than the 4 GB driver heap).
+    w = w.option("maxRecordsPerFile", str(MAX_RECORDS_PER_FILE))
     if m.partition_by:
         w = w.partitionBy(*m.partition_by)
     path = lakehouse.table_path("gold", m.name, lake)

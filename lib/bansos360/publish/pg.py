@@ -525,6 +525,20 @@ class MartRead:
     started: datetime
 
 
+def _to_arrow_bounded(spark, frame):
+    """``frame.toArrow()`` with small read splits, so no single task result (held whole in the
+    JVM heap) grows with the mart: gold files hold at most 250 k rows and are not packed together
+    beyond ``BANSOS_PUBLISH_SPLIT_BYTES`` (default 16 MB). Only publish's reader thread plans
+    Spark jobs while it runs, so the session setting is changed and restored around the read."""
+    key = "spark.sql.files.maxPartitionBytes"
+    before = spark.conf.get(key)
+    spark.conf.set(key, os.environ.get("BANSOS_PUBLISH_SPLIT_BYTES", "16m"))
+    try:
+        return frame.toArrow()
+    finally:
+        spark.conf.set(key, before)
+
+
 def read_mart(spark, m: Mart, lake=None) -> MartRead:
     """Read ``gold.<m.name>`` at its current Delta version (pinned) into Arrow, typed for COPY.
     Raises :class:`PublishError` when the table is missing or its columns differ from the registry."""
@@ -543,7 +557,7 @@ def read_mart(spark, m: Mart, lake=None) -> MartRead:
     delta_rows = rows_written(lakehouse.table_path("gold", m.name, lake), version)
     if delta_rows is None:
         delta_rows = df.count()
-    arrow = frame.toArrow()
+    arrow = _to_arrow_bounded(spark, frame)
     return MartRead(version, columns, delta_rows, arrow, time.perf_counter() - t0, started)
 
 
