@@ -345,68 +345,62 @@ def to_markdown(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _section(report: dict, stage: str, has: str, intro: str, header: list[str], rows) -> list[str]:
+    """A Markdown table over the runs whose ``stage`` result carries ``has`` (older result files may
+    lack it): ``rows(run, result)`` gives each run's table lines; no such run, no section."""
+    body = [line for run in report["runs"] if (e := run.get(stage)) and has in e for line in rows(run, e)]
+    if not body:
+        return []
+    return ["", intro, "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header), *body]
+
+
 def baseline_markdown(report: dict) -> list[str]:
     """DuckDB baseline stages and the Spark / DuckDB ratios per scale."""
-    out = []
-    for run in report["runs"]:
-        b = run.get("baseline_duckdb")
-        if not b or "stages" not in b:
-            continue
-        if not out:
-            out = ["", "Single-process DuckDB baseline on the same raw files, and Spark / DuckDB seconds "
-                   "(end to end = raw -> marts: bronze + silver + gold over the baseline's total; publishing "
-                   "has no baseline twin):", "",
-                   "| scale | DuckDB read | transform | marts | total | bronze/read | silver/transform | "
-                   "gold/marts | end to end |", "|---|---|---|---|---|---|---|---|---|"]
+    def rows(run, b):
         st, r = b["stages"], run.get("ratios") or ratios(run)
-        out.append(f"| {run['scale']} | {st.get('read')} | {st.get('transform')} | {st.get('marts')} | "
-                   f"{st.get('total')} | {r.get('bronze/read')} | {r.get('silver/transform')} | "
-                   f"{r.get('gold/marts')} | {r.get('end_to_end')} |")
-    return out
+        return [f"| {run['scale']} | {st.get('read')} | {st.get('transform')} | {st.get('marts')} | "
+                f"{st.get('total')} | {r.get('bronze/read')} | {r.get('silver/transform')} | "
+                f"{r.get('gold/marts')} | {r.get('end_to_end')} |"]
+    return _section(report, "baseline_duckdb", "stages",
+                    "Single-process DuckDB baseline on the same raw files, and Spark / DuckDB seconds "
+                    "(end to end = raw -> marts: bronze + silver + gold over the baseline's total; publishing "
+                    "has no baseline twin):",
+                    ["scale", "DuckDB read", "transform", "marts", "total", "bronze/read", "silver/transform",
+                     "gold/marts", "end to end"], rows)
 
 
 def new_period_markdown(report: dict) -> list[str]:
-    out = []
-    for run in report["runs"]:
-        e = run.get("new_period")
-        if not e or "steps" not in e:
-            continue
-        if not out:
-            out = ["", "One new DTKS period to PostgreSQL (the latest period's zip delivered again into the "
-                   "complete lakehouse: bronze, silver of that period + all links, gold, publish):", "",
-                   "| scale | period | bronze | silver + links | gold | publish | total |", "|---|---|---|---|---|---|---|"]
+    """One new DTKS period to PostgreSQL, per step and scale."""
+    def rows(run, e):
         s = e["steps"]
-        out.append(f"| {run['scale']} | {e.get('period')} | {s.get('bronze')} | {s.get('silver_and_links')} | "
-                   f"{s.get('gold')} | {s.get('publish')} | {e.get('seconds')} |")
-    return out
+        return [f"| {run['scale']} | {e.get('period')} | {s.get('bronze')} | {s.get('silver_and_links')} | "
+                f"{s.get('gold')} | {s.get('publish')} | {e.get('seconds')} |"]
+    return _section(report, "new_period", "steps",
+                    "One new DTKS period to PostgreSQL (the latest period's zip delivered again into the "
+                    "complete lakehouse: bronze, silver of that period + all links, gold, publish):",
+                    ["scale", "period", "bronze", "silver + links", "gold", "publish", "total"], rows)
+
+
+def _cross_check_verdict(f: dict) -> str:
+    if "tolerance" in f:
+        within = (f"within tolerance {f['tolerance']:.0%} per key (or {f.get('slack', 0)} records) and on "
+                  f"the total: total differs by {f.get('total_relative_difference', 0):.2%}, largest key by "
+                  f"{f['max_relative_difference']:.2%}")
+        return "identical" if f["equal"] else ("ok, " if f["ok"] else "FAIL, not ") + within
+    return "identical" if f["equal"] else "FAIL: " + "; ".join(
+        f"{k}: {v['spark']} vs {v['duckdb']}" for k, v in list(f.get("examples", {}).items())[:3])
 
 
 def cross_check_markdown(report: dict) -> list[str]:
-    out = []
-    for run in report["runs"]:
-        cc = run.get("cross_check")
-        if not cc or "all_ok" not in cc:
-            continue
-        if not out:
-            out = ["", "Cross-check of mart figures, Spark gold vs DuckDB baseline (exact unless a tolerance "
-                   "is given; see bansos360.baseline_duckdb):", "",
-                   "| scale | figure | keys | Spark total | DuckDB total | differing keys | result |",
-                   "|---|---|---|---|---|---|---|"]
-        for name, f in cc.items():
-            if not isinstance(f, dict):
-                continue
-            if "tolerance" in f:
-                within = (f"within tolerance {f['tolerance']:.0%} per key (or {f.get('slack', 0)} records) and on "
-                          f"the total: total differs by {f.get('total_relative_difference', 0):.2%}, largest key by "
-                          f"{f['max_relative_difference']:.2%}")
-                verdict = ("identical" if f["equal"] else ("ok, " if f["ok"] else "FAIL, not ") + within)
-            else:
-                verdict = "identical" if f["equal"] else "FAIL: " + "; ".join(
-                    f"{k}: {v['spark']} vs {v['duckdb']}" for k, v in list(f.get("examples", {}).items())[:3])
-            out.append(f"| {run['scale']} | {name} | {f['keys']} | {f['spark_total']} | {f['duckdb_total']} | "
-                       f"{f['differences']} | {verdict} |")
-        out.append(f"| {run['scale']} | **all figures** | | | | | {'ok' if cc['all_ok'] else 'FAIL'} |")
-    return out
+    """Spark gold vs DuckDB baseline, figure by figure, per scale."""
+    def rows(run, cc):
+        out = [f"| {run['scale']} | {name} | {f['keys']} | {f['spark_total']} | {f['duckdb_total']} | "
+               f"{f['differences']} | {_cross_check_verdict(f)} |" for name, f in cc.items() if isinstance(f, dict)]
+        return [*out, f"| {run['scale']} | **all figures** | | | | | {'ok' if cc['all_ok'] else 'FAIL'} |"]
+    return _section(report, "cross_check", "all_ok",
+                    "Cross-check of mart figures, Spark gold vs DuckDB baseline (exact unless a tolerance "
+                    "is given; see bansos360.baseline_duckdb):",
+                    ["scale", "figure", "keys", "Spark total", "DuckDB total", "differing keys", "result"], rows)
 
 
 def targets_markdown(report: dict) -> list[str]:
@@ -461,21 +455,15 @@ def render_chart(report: dict, path: Path) -> Path:
 
 def linkage_markdown(report: dict) -> list[str]:
     """Linkage precision / recall / F1 per method and overall, per scale (against the generator's truth)."""
-    out = []
-    for run in report["runs"]:
-        sc = run.get("linkage_scoring")
-        if not sc or "overall" not in sc:
-            continue
-        if not out:
-            out = ["", "Record linkage against the generator's ground truth (KPM + disability records):", "",
-                   "| scale | method | records | links | precision | recall | F1 |", "|---|---|---|---|---|---|---|"]
-        for name, m in [("overall", sc["overall"]), *sc["by_method"].items()]:
-            out.append(f"| {run['scale']} | {name} | {m['records']} | {m['links']} | {m['precision']} | "
-                       f"{m['recall']} | {m['f1']} |")
+    def rows(run, sc):
         g = sc["nik_ganda"]
-        out.append(f"| {run['scale']} | NIK ganda: carriers flagged / in truth | {g['carriers_in_truth']} | "
-                   f"{g['carriers_flagged']} | {g['niks_flagged_with_carrier']}/{g['niks_flagged']} NIKs | | |")
-    return out
+        return [*(f"| {run['scale']} | {name} | {m['records']} | {m['links']} | {m['precision']} | "
+                  f"{m['recall']} | {m['f1']} |" for name, m in [("overall", sc["overall"]), *sc["by_method"].items()]),
+                f"| {run['scale']} | NIK ganda: carriers flagged / in truth | {g['carriers_in_truth']} | "
+                f"{g['carriers_flagged']} | {g['niks_flagged_with_carrier']}/{g['niks_flagged']} NIKs | | |"]
+    return _section(report, "linkage_scoring", "overall",
+                    "Record linkage against the generator's ground truth (KPM + disability records):",
+                    ["scale", "method", "records", "links", "precision", "recall", "F1"], rows)
 
 
 def run(scales: list[float], out_dir: Path = Path("bench/results"), work: Path = Path("data/bench"),

@@ -61,6 +61,28 @@ def table_version(spark, layer: str, name: str, root=None) -> int | None:
     return DeltaTable.forPath(spark, path).history(1).select("version").first()[0]
 
 
+def rows_written(path: str, version: int | None) -> int | None:
+    """Rows of a local Delta table at ``version`` when that commit rewrote the whole table
+    (``numOutputRows`` of an overwrite without a predicate); None otherwise (an append, a
+    ``replaceWhere``, no metrics, not a local path): count the table instead."""
+    import json
+
+    if version is None:
+        return None
+    log_file = Path(path) / "_delta_log" / f"{version:020d}.json"
+    if not log_file.is_file():
+        return None
+    for line in log_file.read_text().splitlines():
+        info = json.loads(line).get("commitInfo")
+        if not info:
+            continue
+        params = info.get("operationParameters", {})
+        whole = params.get("mode") == "Overwrite" and params.get("predicate") in (None, "[]", "")
+        if whole and "numOutputRows" in info.get("operationMetrics", {}):
+            return int(info["operationMetrics"]["numOutputRows"])
+    return None
+
+
 def register_tables(spark, root=None) -> list[str]:
     """Register every existing Delta table as ``layer.name`` in the session catalog."""
     registered = []

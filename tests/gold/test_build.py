@@ -1,6 +1,6 @@
 """Gold build helpers: the row count taken from the Delta commit is only trusted for whole rewrites."""
 
-from bansos360.gold.build import rows_written
+from bansos360.lakehouse import rows_written
 
 
 def test_rows_written_trusts_only_a_whole_overwrite(spark, tmp_path):

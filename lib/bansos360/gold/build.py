@@ -71,33 +71,10 @@ def write_mart(m: registry.Mart, df: DataFrame, lake=None) -> tuple[int, int]:
     path = lakehouse.table_path("gold", m.name, lake)
     w.save(path)
     version = lakehouse.table_version(df.sparkSession, "gold", m.name, lake)
-    rows = rows_written(path, version)
+    rows = lakehouse.rows_written(path, version)
     if rows is None:  # not a local table or no metrics: count what was written
         rows = lakehouse.read_table(df.sparkSession, "gold", m.name, lake).count()
     return rows, version
-
-
-def rows_written(path: str, version: int | None) -> int | None:
-    """Rows of a local Delta table at ``version`` when that commit rewrote the whole table
-    (``numOutputRows`` of an overwrite without a predicate); None otherwise (an append, a
-    ``replaceWhere``, no metrics, not a local path): count the table instead."""
-    import json
-    from pathlib import Path
-
-    if version is None:
-        return None
-    log_file = Path(path) / "_delta_log" / f"{version:020d}.json"
-    if not log_file.is_file():
-        return None
-    for line in log_file.read_text().splitlines():
-        info = json.loads(line).get("commitInfo")
-        if not info:
-            continue
-        params = info.get("operationParameters", {})
-        whole = params.get("mode") == "Overwrite" and params.get("predicate") in (None, "[]", "")
-        if whole and "numOutputRows" in info.get("operationMetrics", {}):
-            return int(info["operationMetrics"]["numOutputRows"])
-    return None
 
 
 def selected_marts(names: list[str] | None = None) -> list[registry.Mart]:

@@ -79,7 +79,6 @@ from datetime import UTC, datetime
 
 from bansos360 import lakehouse
 from bansos360.errors import BansosError
-from bansos360.gold.build import rows_written
 from bansos360.gold.registry import Mart
 
 log = logging.getLogger(__name__)
@@ -554,7 +553,7 @@ def read_mart(spark, m: Mart, lake=None) -> MartRead:
         raise PublishError(f"mart {m.name}: " + "; ".join(problems))
     frame, columns = copy_frame(df)
     # rows as Delta recorded them when the mart was written (no Spark job); counted when unrecorded
-    delta_rows = rows_written(lakehouse.table_path("gold", m.name, lake), version)
+    delta_rows = lakehouse.rows_written(lakehouse.table_path("gold", m.name, lake), version)
     if delta_rows is None:
         delta_rows = df.count()
     arrow = _to_arrow_bounded(spark, frame)
